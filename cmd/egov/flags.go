@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/egovuz/egov/internal/app"
+)
+
+// envName is the environment variable for a flag: --database-url is
+// EGOV_DATABASE_URL.
+func envName(flagName string) string {
+	return "EGOV_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// configFlags binds every Config setting to a flag on fs. Each flag's help
+// names its environment variable.
+func configFlags(fs *flag.FlagSet, c *app.Config) {
+	str := func(p *string, name, usage string) { fs.StringVar(p, name, *p, usage) }
+	str(&c.Listen, "listen", "address to serve HTTP on (host:port)")
+	str(&c.DataDir, "data-dir", "folder for the embedded database, events, files and secret")
+	str(&c.DatabaseURL, "database-url", "postgres://user:pass@host:5432/db for PostgreSQL; empty: SQLite file in the data dir")
+	str(&c.NATSURL, "nats-url", "nats://host:4222 (comma-separated for a cluster); empty: embedded NATS with JetStream in the data dir")
+	str(&c.BlobURL, "blob-url", "s3://bucket?region=… for S3-compatible storage; empty: folder in the data dir")
+	str(&c.PublicURL, "public-url", "the address citizens use, e.g. https://my.gov.uz (https enables HSTS and secure cookies)")
+	str(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); serve HTTPS directly")
+	str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
+	str(&c.Secret, "secret", "key for CSRF tokens, at least 32 characters, the same on every node; empty: generated once in the data dir")
+	str(&c.LogLevel, "log-level", "debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "json or text")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted, in bytes")
+	fs.Float64Var(&c.RatePerIP, "rate-per-ip", c.RatePerIP, "requests per second allowed from one client address on average")
+	fs.IntVar(&c.BurstPerIP, "burst-per-ip", c.BurstPerIP, "requests one client address may send in a burst")
+	str(&c.TrustedProxies, "trusted-proxies", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
+	str(&c.MetricsAllow, "metrics-allow", "comma-separated addresses or CIDRs allowed to read /metrics")
+	fs.IntVar(&c.JobWorkers, "job-workers", c.JobWorkers, "background jobs run at once on this node")
+	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a node holds a job before others may take it over if the node died")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests and jobs")
+}
+
+// parseFlags parses args with defaults, then EGOV_* variables, then the
+// command line taking precedence. It prints help for --help.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer, synopsis string) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if err == flag.ErrHelp {
+		printHelp(fs, stderr, synopsis)
+		return err
+	}
+	if err != nil {
+		return &app.ConfigError{Msg: fmt.Sprintf("%v (see 'egov %s --help')", err, fs.Name())}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || envErr != nil {
+			return
+		}
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = &app.ConfigError{Msg: fmt.Sprintf("%s=%q: %v", envName(f.Name), v, err)}
+			}
+		}
+	})
+	return envErr
+}
+
+func printHelp(fs *flag.FlagSet, w io.Writer, synopsis string) {
+	fmt.Fprintf(w, "%s\n\nFlags (each also set by the environment variable shown):\n", synopsis)
+	fs.VisitAll(func(f *flag.Flag) {
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = fmt.Sprintf(" (default %q)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+	})
+}

@@ -1,0 +1,353 @@
+// Package app wires egov together: it builds every platform component and
+// module from a Config, starts them, and stops them in order. It holds no
+// domain logic.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/audit"
+	"github.com/egovuz/egov/internal/platform/blob"
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/events"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/platform/web"
+	"github.com/egovuz/egov/internal/portal"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// App is one running egov node.
+type App struct {
+	cfg   Config
+	log   *slog.Logger
+	clock clock.Clock
+
+	DB     *db.DB
+	Bus    *events.Bus
+	Outbox *events.Outbox
+	Relay  *events.Relay
+	Jobs   *jobs.Queue
+	Blob   *blob.Bucket
+	Audit  *audit.Log
+	Web    *web.Server
+
+	portal *portal.Module
+}
+
+// NewLogger makes the process logger the configuration asks for.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// migrations lists every module's schema, platform first.
+func migrations() []db.Migrations {
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), portal.Migrations()}
+}
+
+// localeSources lists every module's message catalog.
+func localeSources() []fs.FS {
+	return []fs.FS{web.Locales(), portal.Locales()}
+}
+
+// openDB checks the data dir and opens the configured database. With
+// PostgreSQL the database is reached first, so an unreachable server leaves
+// nothing created on disk.
+func openDB(ctx context.Context, cfg Config) (*db.DB, error) {
+	if cfg.DatabaseURL != "" {
+		d, err := db.Open(ctx, cfg.DatabaseURL, db.Options{})
+		if err != nil {
+			return nil, &ConfigError{Msg: err.Error()}
+		}
+		if err := cfg.checkDataDir(); err != nil {
+			d.Close()
+			return nil, err
+		}
+		return d, nil
+	}
+	if err := cfg.checkDataDir(); err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, cfg.databaseURL(), db.Options{})
+}
+
+// MigrateUp applies pending migrations of every module.
+func MigrateUp(ctx context.Context, cfg Config, log *slog.Logger) error {
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Migrate(ctx, migrations(), log)
+}
+
+// MigrateStatus reports each module's schema version.
+func MigrateStatus(ctx context.Context, cfg Config) ([]db.ModuleStatus, error) {
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Status(ctx, migrations())
+}
+
+// VerifyAudit checks the audit log's hash chain.
+func VerifyAudit(ctx context.Context, cfg Config) (audit.Report, error) {
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx, []db.Migrations{audit.Migrations()}, nil); err != nil {
+		return audit.Report{}, err
+	}
+	return audit.New(d, clock.System{}).Verify(ctx)
+}
+
+// Open builds a node: external services are reached before anything is
+// created locally, then the database is migrated, and every component and
+// module is constructed. Nothing runs until Serve.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	a = &App{cfg: cfg, log: log, clock: clock.System{}}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if cfg.NATSURL != "" {
+		// Probe the cluster before touching the data dir.
+		b, err := events.Open(ctx, events.Config{URL: cfg.NATSURL, Logger: log})
+		if err != nil {
+			return nil, &ConfigError{Msg: fmt.Sprintf("--nats-url: %v", err)}
+		}
+		a.Bus = b
+	}
+	if a.DB, err = openDB(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := a.DB.Migrate(ctx, migrations(), log); err != nil {
+		return nil, err
+	}
+	if a.Bus == nil {
+		if a.Bus, err = events.Open(ctx, events.Config{StoreDir: filepath.Join(cfg.DataDir, "nats"), Logger: log}); err != nil {
+			return nil, err
+		}
+	}
+	if a.Blob, err = blob.Open(ctx, cfg.blobURL()); err != nil {
+		return nil, &ConfigError{Msg: fmt.Sprintf("--blob-url: %v", err)}
+	}
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := i18n.Load(localeSources()...)
+	if err != nil {
+		return nil, fmt.Errorf("load translations: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	trusted, _ := parsePrefixes(cfg.TrustedProxies)
+	metricsAllow, _ := parsePrefixes(cfg.MetricsAllow)
+	a.Web, err = web.New(web.Options{
+		Logger: log, Bundle: bundle, Registerer: reg, Gatherer: reg, Secret: secret,
+		TLS:          cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://"),
+		MaxBodyBytes: cfg.MaxBodyBytes, RatePerIP: cfg.RatePerIP, BurstPerIP: cfg.BurstPerIP,
+		TrustedProxies: trusted, MetricsAllow: metricsAllow, Demo: cfg.Demo,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Audit = audit.New(a.DB, a.clock)
+	a.Outbox = events.NewOutbox(a.clock, a.Bus.Prefix())
+	a.Relay = events.NewRelay(a.DB, a.Bus, events.RelayOptions{Clock: a.clock, Logger: log})
+	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
+
+	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock); err != nil {
+		return nil, err
+	}
+	a.portal.Routes(a.Web.Router())
+
+	a.Web.AddCheck("database", a.DB.Ping)
+	a.Web.AddCheck("nats", a.Bus.Ready)
+	a.Web.AddCheck("blob", func(ctx context.Context) error { return blob.Ready(ctx, a.Blob) })
+	a.registerMetrics(reg)
+	return a, nil
+}
+
+// registerMetrics adds the process, database pool, job queue and outbox
+// gauges to the registry /metrics serves.
+func (a *App) registerMetrics(reg *prometheus.Registry) {
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for name := range a.DB.Stats() {
+		pool := a.DB.Writer()
+		if name == "reader" {
+			pool = a.DB.Reader()
+		}
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
+	gauge := func(name, help string, f func(ctx context.Context) (float64, error)) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			v, err := f(ctx)
+			if err != nil {
+				a.log.Warn("metric", "name", name, "err", err)
+				return -1
+			}
+			return v
+		}))
+	}
+	gauge("egov_jobs_pending", "Jobs waiting to run, including scheduled ones and retries.", func(ctx context.Context) (float64, error) {
+		s, err := a.Jobs.Stats(ctx)
+		return float64(s.Pending), err
+	})
+	gauge("egov_jobs_running", "Jobs being run now, on all nodes.", func(ctx context.Context) (float64, error) {
+		s, err := a.Jobs.Stats(ctx)
+		return float64(s.Running), err
+	})
+	gauge("egov_jobs_dead", "Jobs that failed every attempt and wait for an operator.", func(ctx context.Context) (float64, error) {
+		s, err := a.Jobs.Stats(ctx)
+		return float64(s.Dead), err
+	})
+	gauge("egov_outbox_pending", "Events committed but not yet published to NATS.", func(ctx context.Context) (float64, error) {
+		n, _, err := a.Relay.Lag(ctx)
+		return float64(n), err
+	})
+	gauge("egov_outbox_lag_seconds", "Age of the oldest unpublished event.", func(ctx context.Context) (float64, error) {
+		_, age, err := a.Relay.Lag(ctx)
+		return age.Seconds(), err
+	})
+}
+
+// loadSecret returns the configured secret, or the one kept in the data dir,
+// generating it on first start.
+func loadSecret(cfg Config) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	buf := make([]byte, 32)
+	_, _ = rand.Read(buf)
+	s := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return []byte(s), nil
+}
+
+// LoadDemo loads every module's demo data; loading twice changes nothing.
+func (a *App) LoadDemo(ctx context.Context) error {
+	return a.portal.LoadDemo(ctx)
+}
+
+// Serve runs the HTTP server, the outbox relay and the job workers until ctx
+// is cancelled, then shuts down gracefully: the listener closes, in-flight
+// requests finish, running jobs finish, and the relay stops.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return &ConfigError{Msg: fmt.Sprintf("--listen %s: %v", a.cfg.Listen, err)}
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on an existing listener (tests use port 0).
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.Relay.Run(workCtx); err != nil {
+			a.log.Error("outbox relay stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := a.Jobs.Run(workCtx); err != nil {
+			a.log.Error("job queue stopped", "err", err)
+		}
+	})
+	serveErr := make(chan error, 1)
+	go func() {
+		var err error
+		if a.cfg.TLSCert != "" {
+			err = srv.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		serveErr <- err
+	}()
+	a.log.Info("egov serving", "addr", ln.Addr().String(), "database", string(a.DB.Engine()), "demo", a.cfg.Demo)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	a.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil {
+		a.log.Warn("HTTP shutdown", "err", serr)
+	}
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutCtx.Done():
+		a.log.Warn("shutdown timed out; unfinished jobs will be taken over after their lease")
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases every resource; safe on a partly opened App.
+func (a *App) Close() {
+	if a.Blob != nil {
+		a.Blob.Close()
+	}
+	if a.Bus != nil {
+		a.Bus.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

@@ -1,0 +1,203 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/blob"
+	"github.com/egovuz/egov/internal/platform/db"
+)
+
+// Config is every setting of an egov node. main fills it from flags and
+// EGOV_* environment variables; nothing else reads the environment.
+type Config struct {
+	Listen          string
+	DataDir         string
+	DatabaseURL     string
+	NATSURL         string
+	BlobURL         string
+	PublicURL       string
+	TLSCert         string
+	TLSKey          string
+	Secret          string
+	LogLevel        string
+	LogFormat       string
+	MaxBodyBytes    int64
+	RatePerIP       float64
+	BurstPerIP      int
+	TrustedProxies  string
+	MetricsAllow    string
+	JobWorkers      int
+	JobLease        time.Duration
+	ShutdownTimeout time.Duration
+	// Demo marks a node serving demo data: a banner says so.
+	Demo bool
+}
+
+// Defaults is the embedded configuration: everything inside ./egov-data,
+// served on loopback.
+func Defaults() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "egov-data",
+		LogLevel:        "info",
+		LogFormat:       "json",
+		MaxBodyBytes:    10 << 20,
+		RatePerIP:       50,
+		BurstPerIP:      100,
+		MetricsAllow:    "127.0.0.0/8,::1/128",
+		JobWorkers:      8,
+		JobLease:        time.Minute,
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// ConfigError is a setting that cannot work; main reports it in one line and
+// exits with status 2.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+func configErr(format string, args ...any) error {
+	return &ConfigError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks every setting without creating or connecting to anything.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return configErr("--listen %q: want host:port", c.Listen)
+	}
+	if c.DataDir == "" {
+		return configErr("--data-dir must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		if _, _, err := db.ParseURL(c.DatabaseURL); err != nil {
+			return configErr("--database-url: %v", err)
+		}
+	}
+	if c.NATSURL != "" {
+		for _, s := range strings.Split(c.NATSURL, ",") {
+			u, err := url.Parse(strings.TrimSpace(s))
+			if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+				return configErr("--nats-url %q: want nats://host:port (comma-separated for a cluster)", s)
+			}
+		}
+	}
+	if c.BlobURL != "" {
+		if err := blob.CheckURL(c.BlobURL); err != nil {
+			return configErr("--blob-url: %v", err)
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return configErr("--public-url %q: want an absolute http(s) URL", c.PublicURL)
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return configErr("--tls-cert and --tls-key go together")
+	}
+	for _, f := range []string{c.TLSCert, c.TLSKey} {
+		if f != "" {
+			if _, err := os.Stat(f); err != nil {
+				return configErr("TLS file: %v", err)
+			}
+		}
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return configErr("--secret must be at least 32 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return configErr("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return configErr("--log-format %q: want json or text", c.LogFormat)
+	}
+	if c.MaxBodyBytes < 1024 {
+		return configErr("--max-body-bytes must be at least 1024")
+	}
+	if c.RatePerIP <= 0 || c.BurstPerIP < 1 {
+		return configErr("--rate-per-ip and --burst-per-ip must be positive")
+	}
+	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
+		return configErr("--trusted-proxies: %v", err)
+	}
+	if _, err := parsePrefixes(c.MetricsAllow); err != nil {
+		return configErr("--metrics-allow: %v", err)
+	}
+	if c.JobWorkers < 1 || c.JobWorkers > 1024 {
+		return configErr("--job-workers must be between 1 and 1024")
+	}
+	if c.JobLease < time.Second {
+		return configErr("--job-lease must be at least 1s")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return configErr("--shutdown-timeout must be positive")
+	}
+	return nil
+}
+
+// checkDataDir makes sure the data dir exists and is writable, creating it
+// (and only it) if needed.
+func (c *Config) checkDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return configErr("--data-dir %q: %v", c.DataDir, err)
+	}
+	f, err := os.CreateTemp(c.DataDir, ".write-check-*")
+	if err != nil {
+		return configErr("--data-dir %q is not writable: %v", c.DataDir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// databaseURL is the configured database or the SQLite file in the data dir.
+func (c *Config) databaseURL() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "egov.db")
+}
+
+// blobURL is the configured object store or the folder in the data dir.
+func (c *Config) blobURL() string {
+	if c.BlobURL != "" {
+		return c.BlobURL
+	}
+	return blob.DefaultURL(c.DataDir)
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			a, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, err
+			}
+			part = netip.PrefixFrom(a, a.BitLen()).String()
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}

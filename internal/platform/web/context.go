@@ -1,0 +1,47 @@
+package web
+
+import (
+	"context"
+
+	"github.com/egovuz/egov/internal/platform/i18n"
+)
+
+// reqInfo is what the middleware learns about a request and what later layers
+// need: it lives in the request context as a pointer so that layers further in
+// (the router) can fill fields that layers further out (logging, metrics) read
+// after the handler returns.
+type reqInfo struct {
+	id      string
+	ip      string
+	pattern string
+	locale  i18n.Locale
+	prefs   Prefs
+	csrf    string
+	tls     bool
+}
+
+type ctxKey struct{}
+
+func withInfo(ctx context.Context, info *reqInfo) context.Context {
+	return context.WithValue(ctx, ctxKey{}, info)
+}
+
+func infoFrom(ctx context.Context) *reqInfo {
+	if info, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return info
+	}
+	return &reqInfo{locale: i18n.Default}
+}
+
+// RequestID returns the ID of the request being served ("" outside one).
+func RequestID(ctx context.Context) string { return infoFrom(ctx).id }
+
+// ClientIP returns the address of the client, taking trusted proxies into
+// account.
+func ClientIP(ctx context.Context) string { return infoFrom(ctx).ip }
+
+// Locale returns the language the request is served in.
+func Locale(ctx context.Context) i18n.Locale { return infoFrom(ctx).locale }
+
+// CSRFToken returns the token a form on this page must send back.
+func CSRFToken(ctx context.Context) string { return infoFrom(ctx).csrf }

@@ -1,0 +1,216 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/i18n"
+)
+
+//go:embed templates
+var shellTemplates embed.FS
+
+// Renderer turns typed view data into pages inside the shared layout, in the
+// request's language.
+type Renderer struct {
+	bundle *i18n.Bundle
+	assets *Assets
+	log    *slog.Logger
+	demo   bool
+	base   *template.Template
+	errors *Page
+	bufs   sync.Pool
+}
+
+func newRenderer(bundle *i18n.Bundle, assets *Assets, log *slog.Logger, demo bool) (*Renderer, error) {
+	base, err := template.New("layout.html").ParseFS(shellTemplates, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	rd := &Renderer{bundle: bundle, assets: assets, log: log, demo: demo, base: base,
+		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	rd.errors, err = rd.Page(shellTemplates, "templates/error.html")
+	if err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// Page is one parsed page template: the layout plus the page's own "title"
+// and "content" blocks.
+type Page struct {
+	r    *Renderer
+	name string
+	tmpl *template.Template
+}
+
+// Page parses the page template at name in fsys into the layout. Modules
+// call it once at start-up for each page they serve.
+func (rd *Renderer) Page(fsys fs.FS, name string) (*Page, error) {
+	t, err := rd.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.ParseFS(fsys, name); err != nil {
+		return nil, fmt.Errorf("parse page %s: %w", name, err)
+	}
+	return &Page{r: rd, name: name, tmpl: t}, nil
+}
+
+// Name is the path of the page's template.
+func (p *Page) Name() string { return p.name }
+
+// View is what every template sees: the page's own Data plus what the layout
+// needs, with helpers for translation and assets.
+type View struct {
+	Data      any
+	Locale    i18n.Locale
+	Locales   []i18n.Locale
+	CSRFToken string
+	RequestID string
+	Path      string
+	Prefs     Prefs
+	Demo      bool
+	// Status is the HTTP status, shown by error pages.
+	Status int
+	bundle *i18n.Bundle
+	assets *Assets
+	query  url.Values
+}
+
+// T translates key into the page's language.
+func (v View) T(key string, args ...any) string { return v.bundle.T(v.Locale, key, args...) }
+
+// N translates a counted phrase with the plural form for n.
+func (v View) N(key string, n int, args ...any) string {
+	return v.bundle.N(v.Locale, key, n, args...)
+}
+
+// Date formats t as a long date in the page's language.
+func (v View) Date(t time.Time) string { return i18n.FormatDate(v.Locale, t) }
+
+// Asset returns the cache-busting URL of a static file such as "css/egov.css".
+func (v View) Asset(name string) string { return v.assets.URL(name) }
+
+// LangURL is the current page in another language; it works without script.
+func (v View) LangURL(l i18n.Locale) string {
+	q := url.Values{}
+	for k, vs := range v.query {
+		q[k] = vs
+	}
+	q.Set("lang", string(l))
+	return v.Path + "?" + q.Encode()
+}
+
+func (rd *Renderer) view(r *http.Request, status int, data any) View {
+	info := infoFrom(r.Context())
+	return View{Data: data, Locale: info.locale, Locales: i18n.All(), CSRFToken: info.csrf,
+		RequestID: info.id, Path: r.URL.Path, Prefs: info.prefs, Demo: rd.demo, Status: status,
+		bundle: rd.bundle, assets: rd.assets, query: r.URL.Query()}
+}
+
+// Render writes the page with status and data. A template error becomes a
+// plain 500: the page is rendered into a buffer first, so a half-written page
+// never reaches the browser.
+func (p *Page) Render(w http.ResponseWriter, r *http.Request, status int, data any) error {
+	buf := p.r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer p.r.bufs.Put(buf)
+	if err := p.tmpl.ExecuteTemplate(buf, "layout.html", p.r.view(r, status, data)); err != nil {
+		return fmt.Errorf("render %s: %w", p.name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", string(Locale(r.Context())))
+	h.Add("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// ErrorView is the data of the error page.
+type ErrorView struct {
+	Title   string
+	Message string
+	Fields  map[string]string
+}
+
+// statusOf maps an error code to its HTTP status; the only place that does.
+func statusOf(code string) int {
+	switch code {
+	case apperr.EINVALID:
+		return http.StatusBadRequest
+	case apperr.ENOTFOUND:
+		return http.StatusNotFound
+	case apperr.ECONFLICT:
+		return http.StatusConflict
+	case apperr.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case apperr.EFORBIDDEN:
+		return http.StatusForbidden
+	case apperr.ETOOMANY:
+		return http.StatusTooManyRequests
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case codeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// codeTooLarge is reported when a request body exceeds the limit.
+const codeTooLarge = "too_large"
+
+// Error shows err to the user: as problem details for API clients, else as an
+// error page in their language. Internal errors are logged with the request
+// ID and shown only as a generic message with that ID.
+func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		err = apperr.New(codeTooLarge, "error.too_large")
+	}
+	e := apperr.As(err)
+	if e == nil {
+		rd.log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()), "err", err)
+		e = apperr.New(apperr.EINTERNAL, "error.internal")
+	}
+	status := statusOf(e.Code)
+	loc := Locale(r.Context())
+	msg := rd.translate(loc, e.Message, e.Args...)
+	fields := make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		fields[k] = rd.translate(loc, v)
+	}
+	if status == http.StatusUnauthorized && !wantsJSON(r) {
+		w.Header().Set("WWW-Authenticate", `Cookie realm="egov"`)
+	}
+	if wantsJSON(r) {
+		writeProblem(w, r, status, rd.bundle.T(loc, fmt.Sprintf("status.%d", status)), msg, e.Code, fields)
+		return
+	}
+	view := ErrorView{Title: rd.bundle.T(loc, fmt.Sprintf("status.%d", status)), Message: msg, Fields: fields}
+	if rerr := rd.errors.Render(w, r, status, view); rerr != nil {
+		rd.log.ErrorContext(r.Context(), "render error page", "request_id", RequestID(r.Context()), "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// translate returns the message for key, or key itself when it is plain text
+// rather than a catalog key.
+func (rd *Renderer) translate(loc i18n.Locale, key string, args ...any) string {
+	if rd.bundle.Has(key) {
+		return rd.bundle.T(loc, key, args...)
+	}
+	return key
+}
