@@ -108,7 +108,8 @@ func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// The mux itself sets the path values the handler reads.
+		rt.mux.ServeHTTP(w, r)
 		return
 	}
 	probe := &statusProbe{header: http.Header{}}
