@@ -136,15 +136,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, rest, err := loadConfig("migrate", args, stderr, "Usage: egov migrate up|status [flags]\n\nApplies or lists each module's database migrations.", nil)
+	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
+		return &app.ConfigError{Msg: "migrate needs 'up' or 'status' (see 'egov migrate up --help')"}
+	}
+	verb := args[0]
+	cfg, rest, err := loadConfig("migrate "+verb, args[1:], stderr, "Usage: egov migrate up|status [flags]\n\nApplies or lists each module's database migrations.", nil)
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 || (rest[0] != "up" && rest[0] != "status") {
-		return &app.ConfigError{Msg: "migrate needs 'up' or 'status' (see 'egov migrate --help')"}
+	if len(rest) > 0 {
+		return &app.ConfigError{Msg: fmt.Sprintf("migrate %s takes no arguments, got %q", verb, rest)}
 	}
 	log := app.NewLogger(cfg, stderr)
-	if rest[0] == "up" {
+	if verb == "up" {
 		return app.MigrateUp(ctx, cfg, log)
 	}
 	st, err := app.MigrateStatus(ctx, cfg)

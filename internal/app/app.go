@@ -129,8 +129,8 @@ func VerifyAudit(ctx context.Context, cfg Config) (audit.Report, error) {
 // Open builds a node: external services are reached before anything is
 // created locally, then the database is migrated, and every component and
 // module is constructed. Nothing runs until Serve.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
-	a = &App{cfg: cfg, log: log, clock: clock.System{}}
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log, clock: clock.System{}}
 	defer func() {
 		if err != nil {
 			a.Close()
