@@ -1,0 +1,199 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts a headless Chromium for the test, or skips when
+// EGOV_TEST_BROWSER is not set. It returns a context for chromedp actions
+// and the errors the page reported (console errors, uncaught exceptions,
+// CSP violations and failed loads).
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	if os.Getenv("EGOV_TEST_BROWSER") == "" {
+		t.Skip("EGOV_TEST_BROWSER is not set")
+	}
+	path := "chromium"
+	if p, err := exec.LookPath("chromium"); err == nil {
+		path = p
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+
+	var mu sync.Mutex
+	var problems []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		var p string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value))
+				}
+				p = "console " + string(e.Type) + ": " + strings.Join(parts, " ")
+			}
+		case *runtime.EventExceptionThrown:
+			p = "exception: " + e.ExceptionDetails.Text
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
+				p = "log " + string(e.Entry.Level) + ": " + e.Entry.Text + " " + e.Entry.URL
+			}
+		}
+		if p != "" {
+			mu.Lock()
+			problems = append(problems, p)
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("enable log: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("enable runtime: %v", err)
+	}
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// eval runs a JavaScript expression in the page and returns its value.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// do runs browser steps, failing the test on error.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBrowserHomePageInEveryLanguage(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	headings := map[string]string{
+		"uz-Latn": "Davlat xizmatlari — bir joyda",
+		"uz-Cyrl": "Давлат хизматлари — бир жойда",
+		"ru":      "Государственные услуги — в одном месте",
+		"en":      "State services in one place",
+	}
+	for lang, heading := range headings {
+		do(t, ctx, chromedp.Navigate(n.base+"/?lang="+lang), chromedp.WaitVisible(chromedp.CSS("h1")))
+		htmlLang := eval[string](t, ctx, `document.documentElement.lang`)
+		h1 := eval[string](t, ctx, `document.querySelector("h1").textContent`)
+		cards := eval[int](t, ctx, `document.querySelectorAll(".card").length`)
+		classes := eval[string](t, ctx, `document.documentElement.className`)
+		if htmlLang != lang || strings.TrimSpace(h1) != heading || cards != 8 {
+			t.Errorf("%s: lang=%q h1=%q cards=%d", lang, htmlLang, h1, cards)
+		}
+		if !strings.Contains(classes, "js") {
+			t.Errorf("%s: the page's own script did not run (blocked by CSP?): class=%q", lang, classes)
+		}
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+func TestBrowserLanguageSwitcher(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	do(t, ctx,
+		chromedp.Navigate(n.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+		chromedp.Click(chromedp.CSS(`.lang-switcher a[hreflang="ru"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.lang-switcher span[lang="ru"]`)),
+	)
+	lang := eval[string](t, ctx, `document.documentElement.lang`)
+	h1 := eval[string](t, ctx, `document.querySelector("h1").textContent`)
+	if lang != "ru" || !strings.Contains(h1, "Государственные услуги") {
+		t.Errorf("after choosing Russian: lang=%q h1=%q", lang, h1)
+	}
+	// The choice is remembered on the next visit.
+	do(t, ctx, chromedp.Navigate(n.base+"/"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if lang := eval[string](t, ctx, `document.documentElement.lang`); lang != "ru" {
+		t.Errorf("language not remembered: %q", lang)
+	}
+	// Keyboard users reach the skip link first.
+	do(t, ctx, chromedp.KeyEvent("\t"))
+	if focused := eval[string](t, ctx, `document.activeElement.className`); focused != "skip-link" {
+		t.Errorf("first Tab focuses %q, want the skip link", focused)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+func TestBrowserWorksWithoutJavaScript(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.Navigate(n.base+"/?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+		// The display preferences are a plain form: it posts and comes back.
+		chromedp.Click(chromedp.CSS(`.prefs button[value="text"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html.text-large h1`)),
+		chromedp.Click(chromedp.CSS(`.prefs button[value="contrast"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html.contrast-high h1`)),
+	)
+	classes, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "class"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(classes.Value, "js") || !strings.Contains(classes.Value, "text-large") || !strings.Contains(classes.Value, "contrast-high") {
+		t.Errorf("html classes without script: %q", classes.Value)
+	}
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`.lang-switcher a[hreflang="uz-Cyrl"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.lang-switcher span[lang="uz-Cyrl"]`)),
+	)
+	lang, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+	if err != nil || lang.Value != "uz-Cyrl" {
+		t.Errorf("switcher without script: lang=%q %v", lang.Value, err)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
