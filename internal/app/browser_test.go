@@ -128,6 +128,10 @@ func TestBrowserHomePageInEveryLanguage(t *testing.T) {
 		if !strings.Contains(classes, "js") {
 			t.Errorf("%s: the page's own script did not run (blocked by CSP?): class=%q", lang, classes)
 		}
+		// The stylesheet loaded: the header has the brand colour.
+		if bg := eval[string](t, ctx, `getComputedStyle(document.querySelector(".site-header")).backgroundColor`); bg != "rgb(11, 83, 148)" {
+			t.Errorf("%s: header background %q: stylesheet not applied", lang, bg)
+		}
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
