@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -48,7 +49,14 @@ type App struct {
 	Audit  *audit.Log
 	Web    *web.Server
 
-	portal *portal.Module
+	portal    *portal.Module
+	consumers []consumer
+}
+
+// consumer is an event handler that runs while the node serves.
+type consumer struct {
+	name, subject string
+	handle        events.Handler
 }
 
 // NewLogger makes the process logger the configuration asks for.
@@ -188,6 +196,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	a.portal.Routes(a.Web.Router())
 
+	a.Jobs.Handle(auditVerifyJob, a.verifyAuditJob)
+
 	a.Web.AddCheck("database", a.DB.Ping)
 	a.Web.AddCheck("nats", a.Bus.Ready)
 	a.Web.AddCheck("blob", func(ctx context.Context) error { return blob.Ready(ctx, a.Blob) })
@@ -263,6 +273,43 @@ func loadSecret(cfg Config) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// Consume registers a durable event consumer that runs while the node
+// serves; every node runs it and JetStream shares the events among them.
+func (a *App) Consume(name, subject string, h events.Handler) {
+	a.consumers = append(a.consumers, consumer{name, subject, h})
+}
+
+// auditVerifyJob re-verifies the audit chain every day on one node, so
+// tampering is noticed without an operator asking.
+const auditVerifyJob = "platform.audit_verify"
+
+func (a *App) verifyAuditJob(ctx context.Context, _ jobs.Job) error {
+	rep, err := a.Audit.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if rep.OK {
+		a.log.InfoContext(ctx, "audit chain verified", "entries", rep.Checked)
+	} else {
+		a.log.ErrorContext(ctx, "AUDIT CHAIN BROKEN", "report", rep.String())
+	}
+	return a.scheduleAuditVerify(ctx)
+}
+
+// scheduleAuditVerify enqueues the next nightly verification (02:00 UTC), once
+// however many nodes ask.
+func (a *App) scheduleAuditVerify(ctx context.Context) error {
+	now := a.clock.Now()
+	at := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, time.UTC)
+	if !at.After(now) {
+		at = at.AddDate(0, 0, 1)
+	}
+	return a.DB.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := a.Jobs.Enqueue(ctx, tx, jobs.Spec{Kind: auditVerifyJob, RunAt: at, Key: at.Format(time.DateOnly)})
+		return err
+	})
+}
+
 // LoadDemo loads every module's demo data; loading twice changes nothing.
 func (a *App) LoadDemo(ctx context.Context) error {
 	return a.portal.LoadDemo(ctx)
@@ -291,7 +338,17 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	if err := a.scheduleAuditVerify(ctx); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
+	for _, c := range a.consumers {
+		wg.Go(func() {
+			if err := a.Bus.Consume(workCtx, a.DB, c.name, c.subject, c.handle); err != nil {
+				a.log.Error("event consumer stopped", "consumer", c.name, "err", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := a.Relay.Run(workCtx); err != nil {
 			a.log.Error("outbox relay stopped", "err", err)
