@@ -1,0 +1,67 @@
+package events
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// Migrations are the events module's tables: events_outbox and
+// events_processed.
+func Migrations() db.Migrations {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		panic(err) // unreachable: the folder is embedded at build time
+	}
+	return db.Migrations{Module: "events", FS: sub}
+}
+
+// Outbox writes events into the caller's transaction.
+type Outbox struct {
+	clock  clock.Clock
+	prefix string
+}
+
+// NewOutbox returns an Outbox stamping events with c's time and accepting
+// subjects under prefix, which must be the bus's (Bus.Prefix); empty means
+// DefaultPrefix.
+func NewOutbox(c clock.Clock, prefix string) *Outbox {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return &Outbox{clock: c, prefix: prefix}
+}
+
+// Write JSON-encodes data (a json.RawMessage goes in as it is) and adds it as
+// an event on subject to the outbox inside tx, so the event exists if and
+// only if tx commits. The relay publishes it afterwards; call Relay.Nudge
+// after the commit to publish it at once. An invalid subject is EINVALID.
+func (o *Outbox) Write(ctx context.Context, tx *sql.Tx, subject string, data any) (Event, error) {
+	if err := checkSubject(subject, o.prefix, false); err != nil {
+		return Event{}, err
+	}
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("write event %s: encode: %w", subject, err)
+	}
+	// PostgreSQL keeps microseconds; truncating here makes the returned
+	// event equal to the one consumers receive.
+	e := Event{ID: db.NewID(), Subject: subject, Data: payload, At: o.clock.Now().UTC().Truncate(time.Microsecond)}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO events_outbox (id, subject, payload, created_at) VALUES ($1, $2, $3, $4)`,
+		e.ID, e.Subject, e.Data, e.At)
+	if err != nil {
+		return Event{}, db.MapError(fmt.Errorf("write event %s: %w", subject, err))
+	}
+	return e, nil
+}
