@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 
@@ -33,7 +34,7 @@ type ModuleStatus struct {
 // binary than this one; running old code on a new schema risks losing data.
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
-func (d *DB) provider(m Migrations, log *slog.Logger) (*goose.Provider, error) {
+func (d *DB) provider(ctx context.Context, m Migrations, log *slog.Logger) (*goose.Provider, error) {
 	sub, err := fs.Sub(m.FS, string(d.engine))
 	if err != nil {
 		return nil, fmt.Errorf("migrations of %s: %w", m.Module, err)
@@ -51,8 +52,17 @@ func (d *DB) provider(m Migrations, log *slog.Logger) (*goose.Provider, error) {
 		opts = append(opts, goose.WithSlog(log.With("module", m.Module)))
 	}
 	if d.engine == Postgres {
-		// Nodes starting together take turns through an advisory lock.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Nodes starting together take turns through an advisory lock. The
+		// lock is per schema: nodes sharing a schema share it, while
+		// separate schemas on one server (tests, tenants) do not wait on
+		// each other.
+		var schema string
+		if err := d.writer.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return nil, fmt.Errorf("current schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("egov-migrate:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +75,7 @@ func (d *DB) provider(m Migrations, log *slog.Logger) (*goose.Provider, error) {
 func (d *DB) Status(ctx context.Context, sets []Migrations) ([]ModuleStatus, error) {
 	out := make([]ModuleStatus, 0, len(sets))
 	for _, m := range sets {
-		p, err := d.provider(m, nil)
+		p, err := d.provider(ctx, m, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +104,7 @@ func (d *DB) Status(ctx context.Context, sets []Migrations) ([]ModuleStatus, err
 // than this binary.
 func (d *DB) Migrate(ctx context.Context, sets []Migrations, log *slog.Logger) error {
 	for _, m := range sets {
-		p, err := d.provider(m, log)
+		p, err := d.provider(ctx, m, log)
 		if err != nil {
 			return err
 		}

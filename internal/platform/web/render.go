@@ -88,22 +88,24 @@ type View struct {
 	query  url.Values
 }
 
-// T translates key into the page's language.
-func (v View) T(key string, args ...any) string { return v.bundle.T(v.Locale, key, args...) }
+// T translates key into the page's language. It takes no arguments so
+// templates call it without building a slice; Tf substitutes arguments.
+func (v *View) T(key string) string { return v.bundle.T(v.Locale, key) }
+
+// Tf translates key and substitutes {0}, {1}… with args.
+func (v *View) Tf(key string, args ...any) string { return v.bundle.T(v.Locale, key, args...) }
 
 // N translates a counted phrase with the plural form for n.
-func (v View) N(key string, n int, args ...any) string {
-	return v.bundle.N(v.Locale, key, n, args...)
-}
+func (v *View) N(key string, n int) string { return v.bundle.N(v.Locale, key, n) }
 
 // Date formats t as a long date in the page's language.
-func (v View) Date(t time.Time) string { return i18n.FormatDate(v.Locale, t) }
+func (v *View) Date(t time.Time) string { return i18n.FormatDate(v.Locale, t) }
 
 // Asset returns the cache-busting URL of a static file such as "css/egov.css".
-func (v View) Asset(name string) string { return v.assets.URL(name) }
+func (v *View) Asset(name string) string { return v.assets.URL(name) }
 
 // LangURL is the current page in another language; it works without script.
-func (v View) LangURL(l i18n.Locale) string {
+func (v *View) LangURL(l i18n.Locale) string {
 	q := url.Values{}
 	for k, vs := range v.query {
 		q[k] = vs
@@ -112,9 +114,9 @@ func (v View) LangURL(l i18n.Locale) string {
 	return v.Path + "?" + q.Encode()
 }
 
-func (rd *Renderer) view(r *http.Request, status int, data any) View {
+func (rd *Renderer) view(r *http.Request, status int, data any) *View {
 	info := infoFrom(r.Context())
-	return View{Data: data, Locale: info.locale, Locales: i18n.All(), CSRFToken: info.csrf,
+	return &View{Data: data, Locale: info.locale, Locales: i18n.All(), CSRFToken: info.csrf,
 		RequestID: info.id, Path: r.URL.Path, Prefs: info.prefs, Demo: rd.demo, Status: status,
 		bundle: rd.bundle, assets: rd.assets, query: r.URL.Query()}
 }

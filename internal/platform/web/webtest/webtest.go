@@ -10,8 +10,9 @@ import (
 	"github.com/egovuz/egov/internal/platform/i18n"
 )
 
-// keyUse finds translation calls in templates: {{.T "key"}}, {{$.N "key" …}}.
-var keyUse = regexp.MustCompile(`\.(?:T|N)\s+"([^"]+)"`)
+// keyUse finds translation calls in templates: {{.T "key"}}, {{.Tf "key" …}},
+// {{$.N "key" …}}.
+var keyUse = regexp.MustCompile(`\.(?:T|Tf|N)\s+"([^"]+)"`)
 
 // AssertTemplateKeys fails the test for every message key used by a template
 // (*.html) in fsys that the bundle does not define.
