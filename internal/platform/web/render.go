@@ -104,14 +104,27 @@ func (v *View) Date(t time.Time) string { return i18n.FormatDate(v.Locale, t) }
 // Asset returns the cache-busting URL of a static file such as "css/egov.css".
 func (v *View) Asset(name string) string { return v.assets.URL(name) }
 
-// LangURL is the current page in another language; it works without script.
-func (v *View) LangURL(l i18n.Locale) string {
+// LangLink is one entry of the language switcher.
+type LangLink struct {
+	Tag     string // BCP 47, for lang and hreflang
+	Name    string // the language's name in itself
+	URL     string // the current page in that language; works without script
+	Current bool
+}
+
+// Languages lists the switcher's entries, built in Go once per page rather
+// than by many template calls.
+func (v *View) Languages() []LangLink {
+	out := make([]LangLink, 0, len(v.Locales))
 	q := url.Values{}
 	for k, vs := range v.query {
 		q[k] = vs
 	}
-	q.Set("lang", string(l))
-	return v.Path + "?" + q.Encode()
+	for _, l := range v.Locales {
+		q.Set("lang", string(l))
+		out = append(out, LangLink{Tag: l.HTMLLang(), Name: l.NativeName(), URL: v.Path + "?" + q.Encode(), Current: l == v.Locale})
+	}
+	return out
 }
 
 func (rd *Renderer) view(r *http.Request, status int, data any) *View {
