@@ -667,16 +667,21 @@ func TestLostLease(t *testing.T) {
 // database to work on.
 const childDBEnv = "EGOV_JOBS_TEST_CHILD_DB"
 
-// TestKilledNodeChild is the node that TestKilledNode kills: it claims a job
-// and hangs in its handler. It does nothing in a normal test run.
-func TestKilledNodeChild(t *testing.T) {
-	url := os.Getenv(childDBEnv)
-	if url == "" {
-		t.Skip("run by TestKilledNode")
+func TestMain(m *testing.M) {
+	if url := os.Getenv(childDBEnv); url != "" {
+		killedNodeChild(url)
+		return
 	}
+	os.Exit(m.Run())
+}
+
+// killedNodeChild is the node that TestKilledNode kills: the test binary,
+// started again with childDBEnv set, claims a job and hangs in its handler.
+func killedNodeChild(url string) {
 	d, err := db.Open(context.Background(), url, db.Options{})
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	q := jobs.New(d, jobs.Options{Lease: time.Second, Poll: 10 * time.Millisecond, Node: "doomed"})
 	q.Handle("test.job", func(_ context.Context, j jobs.Job) error {
@@ -711,7 +716,7 @@ func TestKilledNode(t *testing.T) {
 			q.Handle("test.job", rec.handle)
 			id := enqueue(t, d, q, jobs.Spec{Kind: "test.job"})[0]
 
-			cmd := exec.Command(os.Args[0], "-test.run=^TestKilledNodeChild$")
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), childDBEnv+"="+url)
 			cmd.Stderr = t.Output()
 			out, err := cmd.StdoutPipe()
