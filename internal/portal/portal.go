@@ -28,8 +28,7 @@ var templateFS embed.FS
 
 // Migrations are the portal's tables.
 func Migrations() db.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return db.Migrations{Module: "portal", FS: sub}
+	return db.Migrations{Module: "portal", FS: migrationFS}
 }
 
 // Locales is the portal's message catalog.

@@ -17,7 +17,7 @@ import (
 func sampleMigrations(extra ...string) []db.Migrations {
 	fsys := fstest.MapFS{}
 	for _, engine := range []string{"sqlite", "postgres"} {
-		fsys[engine+"/0001_people.sql"] = &fstest.MapFile{Data: []byte(`-- +goose Up
+		fsys["migrations/"+engine+"/0001_people.sql"] = &fstest.MapFile{Data: []byte(`-- +goose Up
 CREATE TABLE sample_org (id TEXT PRIMARY KEY);
 CREATE TABLE sample_people (
 	id TEXT PRIMARY KEY,
@@ -30,7 +30,7 @@ DROP TABLE sample_people;
 DROP TABLE sample_org;
 `)}
 		for i, stmt := range extra {
-			name := engine + "/000" + string(rune('2'+i)) + "_extra.sql"
+			name := "migrations/" + engine + "/000" + string(rune('2'+i)) + "_extra.sql"
 			fsys[name] = &fstest.MapFile{Data: []byte("-- +goose Up\n" + stmt + "\n")}
 		}
 	}

@@ -14,7 +14,8 @@ import (
 )
 
 // Migrations are one module's schema changes: FS holds the folders
-// "sqlite" and "postgres", each with goose SQL files numbered from 0001. Every
+// "migrations/sqlite" and "migrations/postgres", each with goose SQL files
+// numbered from 0001 (a module passes its go:embed of "migrations"). Every
 // module keeps its own version table (goose_<module>), so modules evolve
 // independently.
 type Migrations struct {
@@ -35,7 +36,7 @@ type ModuleStatus struct {
 var ErrSchemaTooNew = errors.New("database schema is newer than this binary")
 
 func (d *DB) provider(ctx context.Context, m Migrations, log *slog.Logger) (*goose.Provider, error) {
-	sub, err := fs.Sub(m.FS, string(d.engine))
+	sub, err := fs.Sub(m.FS, "migrations/"+string(d.engine))
 	if err != nil {
 		return nil, fmt.Errorf("migrations of %s: %w", m.Module, err)
 	}

@@ -37,7 +37,7 @@ var errRollback = errors.New("roll back on purpose")
 func sets() []db.Migrations {
 	fsys := fstest.MapFS{}
 	for _, engine := range []string{"sqlite", "postgres"} {
-		fsys[engine+"/0001_seen.sql"] = &fstest.MapFile{Data: []byte(`-- +goose Up
+		fsys["migrations/"+engine+"/0001_seen.sql"] = &fstest.MapFile{Data: []byte(`-- +goose Up
 CREATE TABLE eventstest_seen (consumer TEXT NOT NULL, event_id TEXT NOT NULL, subject TEXT NOT NULL);
 -- +goose Down
 DROP TABLE eventstest_seen;

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -19,11 +18,7 @@ var migrationsFS embed.FS
 // Migrations are the events module's tables: events_outbox and
 // events_processed.
 func Migrations() db.Migrations {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		panic(err) // unreachable: the folder is embedded at build time
-	}
-	return db.Migrations{Module: "events", FS: sub}
+	return db.Migrations{Module: "events", FS: migrationsFS}
 }
 
 // Outbox writes events into the caller's transaction.

@@ -25,7 +25,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -41,11 +40,7 @@ var migrationsFS embed.FS
 
 // Migrations returns the schema of the queue's tables (module "jobs").
 func Migrations() db.Migrations {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		panic(err) // "migrations" is a valid, embedded path
-	}
-	return db.Migrations{Module: "jobs", FS: sub}
+	return db.Migrations{Module: "jobs", FS: migrationsFS}
 }
 
 // Defaults for zero Options fields.
