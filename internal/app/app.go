@@ -166,6 +166,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if a.Blob, err = blob.Open(ctx, cfg.blobURL()); err != nil {
 		return nil, &ConfigError{Msg: fmt.Sprintf("--blob-url: %v", err)}
 	}
+	if cfg.Secret == "" && cfg.DatabaseURL != "" {
+		log.Warn("no --secret: this node keeps its own in the data dir; nodes behind one balancer need the same --secret or forms fail across nodes")
+	}
 	secret, err := loadSecret(cfg)
 	if err != nil {
 		return nil, err

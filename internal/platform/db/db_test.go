@@ -169,3 +169,21 @@ func TestOpenBadDatabase(t *testing.T) {
 		t.Fatal("Open of an unreachable PostgreSQL succeeded")
 	}
 }
+
+// FuzzParseURL feeds arbitrary configuration strings to the URL parser: it
+// must never panic, and whatever it accepts names an engine and a non-empty
+// data source.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"postgres://u:p@h:5432/db?sslmode=disable", "sqlite:egov.db", "file:x.db?mode=ro", "egov-data/egov.db", "mysql://x", "postgres://", "sqlite://"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		engine, dsn, err := db.ParseURL(raw)
+		if err != nil {
+			return
+		}
+		if (engine != db.SQLite && engine != db.Postgres) || dsn == "" {
+			t.Fatalf("ParseURL(%q) = %q, %q", raw, engine, dsn)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/subtle"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -60,11 +59,10 @@ type Router struct {
 	authorize Authorizer
 	errors    *Renderer
 	csrf      *csrf
-	log       *slog.Logger
 }
 
-func newRouter(errors *Renderer, c *csrf, log *slog.Logger) *Router {
-	return &Router{mux: http.NewServeMux(), authorize: denyAllButPublic, errors: errors, csrf: c, log: log}
+func newRouter(errors *Renderer, c *csrf) *Router {
+	return &Router{mux: http.NewServeMux(), authorize: denyAllButPublic, errors: errors, csrf: c}
 }
 
 // SetAuthorizer installs the function that checks permissions.

@@ -92,7 +92,7 @@ func New(opts Options) (*Server, error) {
 			return w
 		}},
 	}
-	s.router = newRouter(rend, s.csrf, opts.Logger)
+	s.router = newRouter(rend, s.csrf)
 	s.router.Handle("GET /static/{path...}", Public, assets.serve)
 	s.router.Handle("GET /healthz", Public, s.healthz)
 	s.router.Handle("GET /readyz", Public, s.readyz)

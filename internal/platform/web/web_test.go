@@ -458,3 +458,16 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("metrics open to anyone: %d", rec.Code)
 	}
 }
+
+func TestGzipNegotiation(t *testing.T) {
+	f := newFixture(t, nil)
+	for enc, want := range map[string]bool{
+		"gzip": true, "gzip;q=0.5": true, "br, gzip": true, "*": true, "GZIP": true,
+		"gzip;q=0": false, "gzip; q=0.0": false, "identity": false, "": false, "br": false,
+	} {
+		got := f.do(get("/page", "Accept-Encoding", enc)).Header().Get("Content-Encoding") == "gzip"
+		if got != want {
+			t.Errorf("Accept-Encoding %q: gzipped=%v, want %v", enc, got, want)
+		}
+	}
+}
