@@ -82,6 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
 func buildVersion() string {
 	if version != "" {
 		return version
@@ -137,6 +141,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "up" && args[0] != "status") {
+		if len(args) > 0 && isHelp(args[0]) {
+			fmt.Fprintln(stdout, "Usage: egov migrate up|status [flags]\n\nRun 'egov migrate up --help' for the flags.")
+			return nil
+		}
 		return &app.ConfigError{Msg: "migrate needs 'up' or 'status' (see 'egov migrate up --help')"}
 	}
 	verb := args[0]
@@ -184,6 +192,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && isHelp(args[0]) {
+			fmt.Fprintln(stdout, "Usage: egov audit verify [flags]\n\nRun 'egov audit verify --help' for the flags.")
+			return nil
+		}
 		return &app.ConfigError{Msg: "audit needs 'verify' (see 'egov audit verify --help')"}
 	}
 	cfg, rest, err := loadConfig("audit verify", args[1:], stderr, "Usage: egov audit verify [flags]\n\nRecomputes the audit log's hash chain and reports the first altered, inserted or deleted entry.", nil)

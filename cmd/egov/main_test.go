@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
 )
 
@@ -105,6 +107,11 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	if code != 0 {
 		t.Errorf("serve --help exit %d", code)
 	}
+	for _, group := range []string{"migrate", "audit"} {
+		if code, out, _ := egov(t, group, "--help"); code != 0 || !strings.Contains(out, "Usage: egov "+group) {
+			t.Errorf("%s --help: %d %q", group, code, out)
+		}
+	}
 	if code, out, _ := egov(t, "version"); code != 0 || !strings.HasPrefix(out, "egov ") {
 		t.Errorf("version: %d %q", code, out)
 	}
@@ -135,8 +142,40 @@ func TestMigrateDemoAndAuditCommands(t *testing.T) {
 				}
 			}
 			code, out, stderr = egov(t, append([]string{"audit", "verify"}, args...)...)
-			if code != 0 || !strings.Contains(out, "OK") {
+			if code != 0 || !strings.Contains(out, "audit log OK: 1 ") {
 				t.Errorf("audit verify: %d %q %q", code, out, stderr)
+			}
+			if engine != db.SQLite {
+				return
+			}
+			// Someone with access to the file rewrites history.
+			d, err := sql.Open("sqlite", u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			rows, err := d.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var triggers []string
+			for rows.Next() {
+				var name string
+				rows.Scan(&name)
+				triggers = append(triggers, name)
+			}
+			rows.Close()
+			for _, name := range triggers {
+				if _, err := d.Exec(`DROP TRIGGER ` + name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := d.Exec(`UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1`); err != nil {
+				t.Fatal(err)
+			}
+			code, out, _ = egov(t, append([]string{"audit", "verify"}, args...)...)
+			if code != 1 || !strings.Contains(out, "BROKEN at seq 1 (altered)") {
+				t.Errorf("audit verify of a tampered log: %d %q", code, out)
 			}
 		})
 	}

@@ -194,7 +194,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Relay = events.NewRelay(a.DB, a.Bus, events.RelayOptions{Clock: a.clock, Logger: log})
 	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
 
-	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock); err != nil {
+	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock, a.Audit); err != nil {
 		return nil, err
 	}
 	a.portal.Routes(a.Web.Router())

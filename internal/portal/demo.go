@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/i18n/translit"
 )
@@ -52,10 +53,11 @@ var demoEvents = []demoEvent{
 		"Closing a business", "Winding up a company and closing tax reporting."},
 }
 
-// LoadDemo adds the demo life events that are not there yet; loading twice
-// changes nothing.
+// LoadDemo adds the demo life events that are not there yet, recording what
+// it added in the audit log; loading twice changes nothing.
 func (m *Module) LoadDemo(ctx context.Context) error {
 	return m.db.Tx(ctx, func(tx *sql.Tx) error {
+		var added []string
 		for i, d := range demoEvents {
 			texts := map[i18n.Locale][2]string{
 				i18n.UzLatn: {d.uzTitle, d.uzSummary},
@@ -63,10 +65,18 @@ func (m *Module) LoadDemo(ctx context.Context) error {
 				i18n.Ru:     {d.ruTitle, d.ruSummary},
 				i18n.En:     {d.enTitle, d.enSummary},
 			}
-			if _, err := m.createLifeEvent(ctx, tx, LifeEvent{Slug: d.slug, Audience: d.audience, Position: i}, texts); err != nil {
+			ok, err := m.createLifeEvent(ctx, tx, LifeEvent{Slug: d.slug, Audience: d.audience, Position: i}, texts)
+			if err != nil {
 				return err
 			}
+			if ok {
+				added = append(added, d.slug)
+			}
 		}
-		return nil
+		if len(added) == 0 {
+			return nil
+		}
+		return m.audit.Record(ctx, tx, audit.Record{Actor: audit.System, Action: "portal.demo.loaded",
+			ObjectType: "life_event", Details: map[string]any{"added": added}})
 	})
 }

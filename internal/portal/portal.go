@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 
+	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/i18n"
@@ -47,20 +48,26 @@ type LifeEvent struct {
 	Summary  string
 }
 
+// Auditor records security-relevant changes in the caller's transaction.
+type Auditor interface {
+	Record(ctx context.Context, tx *sql.Tx, r audit.Record) error
+}
+
 // Module serves the portal's pages.
 type Module struct {
 	db    *db.DB
 	clock clock.Clock
+	audit Auditor
 	home  *web.Page
 }
 
 // New parses the portal's pages.
-func New(d *db.DB, rd *web.Renderer, c clock.Clock) (*Module, error) {
+func New(d *db.DB, rd *web.Renderer, c clock.Clock, a Auditor) (*Module, error) {
 	home, err := rd.Page(templateFS, "templates/home.html")
 	if err != nil {
 		return nil, err
 	}
-	return &Module{db: d, clock: c, home: home}, nil
+	return &Module{db: d, clock: c, audit: a, home: home}, nil
 }
 
 // Routes registers the portal's pages.

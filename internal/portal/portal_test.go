@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
@@ -33,7 +34,7 @@ func newModule(t testing.TB, d *db.DB) *portal.Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := portal.New(d, srv.Renderer(), clock.System{})
+	m, err := portal.New(d, srv.Renderer(), clock.System{}, audit.New(d, clock.System{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 }
 
 func TestLifeEventsInEveryLanguage(t *testing.T) {
-	dbtest.Each(t, []db.Migrations{portal.Migrations()}, func(t *testing.T, d *db.DB) {
+	dbtest.Each(t, []db.Migrations{audit.Migrations(), portal.Migrations()}, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		m := newModule(t, d)
 		events, err := m.FindLifeEvents(ctx, i18n.En)
@@ -72,6 +73,11 @@ func TestLifeEventsInEveryLanguage(t *testing.T) {
 				t.Errorf("%s: %d events, first %+v", loc, len(events), events[0])
 			}
 		}
+		// The load is in the audit log once, with what it added.
+		entries, n, err := audit.New(d, clock.System{}).List(ctx, audit.Filter{})
+		if err != nil || n != 1 || entries[0].Action != "portal.demo.loaded" || entries[0].Actor != audit.System {
+			t.Errorf("audit after two demo loads: %d entries %+v, %v", n, entries, err)
+		}
 		// A locale without texts falls back to Uzbek (Latin).
 		events, err = m.FindLifeEvents(ctx, i18n.Locale("kk"))
 		if err != nil || len(events) != 8 || events[0].Title != want[i18n.UzLatn] {
@@ -83,7 +89,7 @@ func TestLifeEventsInEveryLanguage(t *testing.T) {
 func BenchmarkFindLifeEvents(b *testing.B) {
 	for _, engine := range dbtest.Engines() {
 		b.Run(string(engine), func(b *testing.B) {
-			d := dbtest.Open(b, engine, []db.Migrations{portal.Migrations()})
+			d := dbtest.Open(b, engine, []db.Migrations{audit.Migrations(), portal.Migrations()})
 			m := newModule(b, d)
 			if err := m.LoadDemo(context.Background()); err != nil {
 				b.Fatal(err)
