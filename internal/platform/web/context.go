@@ -18,7 +18,19 @@ type reqInfo struct {
 	prefs   Prefs
 	csrf    string
 	tls     bool
+	viewer  *Viewer
 }
+
+// Viewer is the signed-in person as the page layout shows them. The identity
+// module sets it; the platform knows nothing else about accounts.
+type Viewer struct {
+	Name string
+	// ActingFor names the organisation the person acts for, if any.
+	ActingFor string
+}
+
+// SetViewer records who is signed in for the layout of this request.
+func SetViewer(ctx context.Context, v *Viewer) { infoFrom(ctx).viewer = v }
 
 type ctxKey struct{}
 

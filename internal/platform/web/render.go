@@ -27,17 +27,19 @@ type Renderer struct {
 	assets *Assets
 	log    *slog.Logger
 	demo   bool
-	base   *template.Template
-	errors *Page
-	bufs   sync.Pool
+	// loginPath is where anonymous visitors of protected pages are sent.
+	loginPath string
+	base      *template.Template
+	errors    *Page
+	bufs      sync.Pool
 }
 
-func newRenderer(bundle *i18n.Bundle, assets *Assets, log *slog.Logger, demo bool) (*Renderer, error) {
+func newRenderer(bundle *i18n.Bundle, assets *Assets, log *slog.Logger, demo bool, loginPath string) (*Renderer, error) {
 	base, err := template.New("layout.html").ParseFS(shellTemplates, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
-	rd := &Renderer{bundle: bundle, assets: assets, log: log, demo: demo, base: base,
+	rd := &Renderer{bundle: bundle, assets: assets, log: log, demo: demo, loginPath: loginPath, base: base,
 		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 	rd.errors, err = rd.Page(shellTemplates, "templates/error.html")
 	if err != nil {
@@ -81,6 +83,8 @@ type View struct {
 	Path      string
 	Prefs     Prefs
 	Demo      bool
+	// Viewer is the signed-in person, nil for an anonymous visitor.
+	Viewer *Viewer
 	// Status is the HTTP status, shown by error pages.
 	Status int
 	bundle *i18n.Bundle
@@ -130,7 +134,7 @@ func (v *View) Languages() []LangLink {
 func (rd *Renderer) view(r *http.Request, status int, data any) *View {
 	info := infoFrom(r.Context())
 	return &View{Data: data, Locale: info.locale, Locales: i18n.All(), CSRFToken: info.csrf,
-		RequestID: info.id, Path: r.URL.Path, Prefs: info.prefs, Demo: rd.demo, Status: status,
+		RequestID: info.id, Path: r.URL.Path, Prefs: info.prefs, Demo: rd.demo, Viewer: info.viewer, Status: status,
 		bundle: rd.bundle, assets: rd.assets, query: r.URL.Query()}
 }
 
@@ -208,6 +212,11 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 		fields[k] = rd.translate(loc, v)
 	}
 	if status == http.StatusUnauthorized && !wantsJSON(r) {
+		if rd.loginPath != "" && r.Method == http.MethodGet {
+			next := r.URL.RequestURI()
+			http.Redirect(w, r, rd.loginPath+"?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
 		w.Header().Set("WWW-Authenticate", `Cookie realm="egov"`)
 	}
 	if wantsJSON(r) {

@@ -43,6 +43,9 @@ type Options struct {
 	MetricsAllow []netip.Prefix
 	// Demo shows the demo banner.
 	Demo bool
+	// LoginPath is where a browser asking for a page that needs a signed-in
+	// user is sent (with ?next=); empty shows the 401 page instead.
+	LoginPath string
 }
 
 // Server is the HTTP layer of one node.
@@ -56,6 +59,7 @@ type Server struct {
 	ipLimit  *Limiter
 	metrics  *httpMetrics
 	checks   []namedCheck
+	inner    []Middleware
 	gzPool   sync.Pool
 }
 
@@ -75,7 +79,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: load assets: %w", err)
 	}
-	rend, err := newRenderer(opts.Bundle, assets, opts.Logger, opts.Demo)
+	rend, err := newRenderer(opts.Bundle, assets, opts.Logger, opts.Demo, opts.LoginPath)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +111,17 @@ func (s *Server) Router() *Router { return s.router }
 // Renderer parses module pages and renders errors.
 func (s *Server) Renderer() *Renderer { return s.renderer }
 
+// Use adds a middleware between the platform's stack and the router, such as
+// the identity module's session loader. Middlewares run in the order added.
+func (s *Server) Use(mw Middleware) { s.inner = append(s.inner, mw) }
+
 // Handler is the whole stack, outermost first.
 func (s *Server) Handler() http.Handler {
-	return s.base(s.securityHeaders(s.limits(s.compress(s.router))))
+	var h http.Handler = s.router
+	for i := len(s.inner) - 1; i >= 0; i-- {
+		h = s.inner[i](h)
+	}
+	return s.base(s.securityHeaders(s.limits(s.compress(h))))
 }
 
 //go:embed locales
