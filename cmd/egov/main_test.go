@@ -142,7 +142,7 @@ func TestMigrateDemoAndAuditCommands(t *testing.T) {
 				}
 			}
 			code, out, stderr = egov(t, append([]string{"audit", "verify"}, args...)...)
-			if code != 0 || !strings.Contains(out, "audit log OK: 1 ") {
+			if code != 0 || !strings.Contains(out, "audit log OK: 2 ") {
 				t.Errorf("audit verify: %d %q %q", code, out, stderr)
 			}
 			if engine != db.SQLite {

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/identity/password"
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/blob"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -49,6 +51,7 @@ type App struct {
 	Audit  *audit.Log
 	Web    *web.Server
 
+	identity  *identity.Module
 	portal    *portal.Module
 	consumers []consumer
 }
@@ -72,12 +75,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), portal.Migrations()}
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), portal.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), portal.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -182,9 +185,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	metricsAllow, _ := parsePrefixes(cfg.MetricsAllow)
 	a.Web, err = web.New(web.Options{
 		Logger: log, Bundle: bundle, Registerer: reg, Gatherer: reg, Secret: secret,
-		TLS:          cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://"),
+		TLS:          secureCookies(cfg),
 		MaxBodyBytes: cfg.MaxBodyBytes, RatePerIP: cfg.RatePerIP, BurstPerIP: cfg.BurstPerIP,
-		TrustedProxies: trusted, MetricsAllow: metricsAllow, Demo: cfg.Demo,
+		TrustedProxies: trusted, MetricsAllow: metricsAllow, Demo: cfg.Demo, LoginPath: "/login",
 	})
 	if err != nil {
 		return nil, err
@@ -194,6 +197,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Relay = events.NewRelay(a.DB, a.Bus, events.RelayOptions{Clock: a.clock, Logger: log})
 	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
 
+	accounts, err := identity.NewService(a.DB, a.clock, a.Audit, log, password.DefaultParams())
+	if err != nil {
+		return nil, err
+	}
+	if a.identity, err = identity.New(accounts, a.Web.Renderer(), log, secureCookies(cfg)); err != nil {
+		return nil, err
+	}
+	a.identity.Install(a.Web)
 	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock, a.Audit); err != nil {
 		return nil, err
 	}
@@ -206,6 +217,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Web.AddCheck("blob", func(ctx context.Context) error { return blob.Ready(ctx, a.Blob) })
 	a.registerMetrics(reg)
 	return a, nil
+}
+
+// secureCookies tells whether the site is served over HTTPS, directly or by
+// a terminating proxy named in --public-url.
+func secureCookies(cfg Config) bool {
+	return cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 }
 
 // registerMetrics adds the process, database pool, job queue and outbox
@@ -315,6 +332,9 @@ func (a *App) scheduleAuditVerify(ctx context.Context) error {
 
 // LoadDemo loads every module's demo data; loading twice changes nothing.
 func (a *App) LoadDemo(ctx context.Context) error {
+	if err := a.identity.Service().LoadDemo(ctx); err != nil {
+		return err
+	}
 	return a.portal.LoadDemo(ctx)
 }
 
