@@ -137,3 +137,12 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkCheck(b *testing.B) {
+	pw := strings.Repeat("Kx9!vTq2#mLw", MaxLength/12)
+	for b.Loop() {
+		if err := Check(pw, "Aziz Karimov", "+998 90 123-45-67", "31205900260011"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -70,8 +70,8 @@ type PINFL struct {
 // digit outside 1–6, a birth date that does not exist in the calendar or is
 // later than the calendar date of now in now's location (pass now in
 // Asia/Tashkent to count a child born after local midnight as born today),
-// and a wrong check digit. The checks run
-// in that order so the most specific message wins.
+// and a wrong check digit. The checks run in that order, so the most specific
+// message wins.
 func ParsePINFL(s string, now time.Time) (PINFL, error) {
 	s = strings.TrimSpace(s)
 	if !allDigits(s) {

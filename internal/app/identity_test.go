@@ -1,0 +1,199 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/identity/pinfl"
+)
+
+// visitor is a browser-like HTTP client with its own cookies that does not
+// follow redirects, so tests see where they point.
+type visitor struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newVisitor(t *testing.T, base string) *visitor {
+	jar, _ := cookiejar.New(nil)
+	return &visitor{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (v *visitor) get(path string) (*http.Response, string) {
+	return fetch(v.t, v.c, "GET", v.base+path, nil, "Accept-Language", "en")
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// post submits a form the way the page at from would, with its CSRF token.
+func (v *visitor) post(from, path string, form url.Values) (*http.Response, string) {
+	v.t.Helper()
+	_, page := v.get(from)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		v.t.Fatalf("no CSRF token on %s", from)
+	}
+	form.Set("csrf_token", m[1])
+	return fetch(v.t, v.c, "POST", v.base+path, form, "Accept-Language", "en")
+}
+
+func (v *visitor) login(identifier, password, next string) *http.Response {
+	resp, _ := v.post("/login", "/login", url.Values{"identifier": {identifier}, "password": {password}, "next": {next}})
+	return resp
+}
+
+func (v *visitor) cookie(name string) string {
+	u, _ := url.Parse(v.base)
+	for _, c := range v.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func TestSignInFlow(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, databaseURL string) {
+		n := startNode(t, testConfig(t, databaseURL))
+		if err := n.app.LoadDemo(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		v := newVisitor(t, n.base)
+
+		// A protected page sends an anonymous visitor to sign in and back.
+		resp, _ := v.get("/profile/sessions")
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/login?next=%2Fprofile%2Fsessions" {
+			t.Fatalf("anonymous /profile/sessions: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// Session fixation: a session ID planted before sign-in is not used.
+		u, _ := url.Parse(n.base)
+		v.c.Jar.SetCookies(u, []*http.Cookie{{Name: "egov_session", Value: "planted-by-attacker", Path: "/"}})
+
+		resp, body := v.post("/login", "/login", url.Values{"identifier": {"+998901000001"}, "password": {"wrong-password"}, "next": {"/profile"}})
+		if resp.StatusCode != 401 || !strings.Contains(body, "The PINFL, phone number or password is not right.") {
+			t.Errorf("wrong password: %d", resp.StatusCode)
+		}
+		_, unknownBody := v.post("/login", "/login", url.Values{"identifier": {"+998909999999"}, "password": {"wrong-password"}})
+		if !strings.Contains(unknownBody, "The PINFL, phone number or password is not right.") {
+			t.Errorf("unknown person gets a different message")
+		}
+		if !strings.Contains(body, `value="&#43;998901000001"`) {
+			t.Errorf("identifier not kept in the form after a failure")
+		}
+
+		resp = v.login("+998901000001", identity.DemoPassword, "/profile/sessions")
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/profile/sessions" {
+			t.Fatalf("sign in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		token := v.cookie("egov_session")
+		if token == "" || token == "planted-by-attacker" {
+			t.Fatalf("session cookie after sign-in: %q", token)
+		}
+		resp, body = v.get("/profile")
+		if resp.StatusCode != 200 || !strings.Contains(body, "Aziz Karimov") || !strings.Contains(body, "17 May 1990") {
+			t.Errorf("profile: %d", resp.StatusCode)
+		}
+		if !strings.Contains(body, `class="account-link"`) || strings.Contains(body, `class="login-link"`) {
+			t.Errorf("header does not show the signed-in person")
+		}
+
+		// A second browser of the same person; the first signs it out.
+		other := newVisitor(t, n.base)
+		other.login("+998901000001", identity.DemoPassword, "/profile")
+		_, sessions := v.get("/profile/sessions")
+		if c := strings.Count(sessions, "/end\""); c != 2 {
+			t.Errorf("sessions page lists %d sessions, want 2", c)
+		}
+		if resp, _ := v.post("/profile/sessions", "/profile/sessions/end-others", url.Values{}); resp.StatusCode != 303 {
+			t.Errorf("end others: %d", resp.StatusCode)
+		}
+		if resp, _ := other.get("/profile"); resp.StatusCode != 303 {
+			t.Errorf("signed-out browser still sees the profile: %d", resp.StatusCode)
+		}
+
+		// Another citizen cannot end this session.
+		malika := newVisitor(t, n.base)
+		malika.login("+998901000002", identity.DemoPassword, "/profile")
+		short := regexp.MustCompile(`/profile/sessions/([0-9a-f]{12})/end`).FindStringSubmatch(sessions)
+		if short == nil {
+			t.Fatal("no session on the page")
+		}
+		if resp, _ := malika.post("/profile", "/profile/sessions/"+short[1]+"/end", url.Values{}); resp.StatusCode != 404 {
+			t.Errorf("another citizen ended a session: %d", resp.StatusCode)
+		}
+		if resp, _ := v.get("/profile"); resp.StatusCode != 200 {
+			t.Errorf("session harmed by another citizen: %d", resp.StatusCode)
+		}
+
+		// Signing out ends the session on the server, not only the cookie.
+		if resp, _ := v.post("/profile", "/logout", url.Values{}); resp.StatusCode != 303 {
+			t.Errorf("logout: %d", resp.StatusCode)
+		}
+		replay := newVisitor(t, n.base)
+		replay.c.Jar.SetCookies(u, []*http.Cookie{{Name: "egov_session", Value: token, Path: "/"}})
+		if resp, _ := replay.get("/profile"); resp.StatusCode != 303 {
+			t.Errorf("old session token still works after logout: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestSignInRefusesOpenRedirectAndForgedForms(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, next := range []string{"https://evil.example/", "//evil.example", "/\\evil.example"} {
+		resp := newVisitor(t, n.base).login("+998901000001", identity.DemoPassword, next)
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/profile" {
+			t.Errorf("next=%q: redirected to %q", next, resp.Header.Get("Location"))
+		}
+	}
+	// A sign-in form posted from another site carries no valid token.
+	forged := newVisitor(t, n.base)
+	resp, _ := fetch(t, forged.c, "POST", n.base+"/login", url.Values{"identifier": {"+998901000001"}, "password": {identity.DemoPassword}})
+	if resp.StatusCode != 403 || forged.cookie("egov_session") != "" {
+		t.Errorf("forged sign-in form: %d", resp.StatusCode)
+	}
+}
+
+func TestRegisterThroughTheSite(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	v := newVisitor(t, n.base)
+	form := url.Values{"pinfl": {"123"}, "first_name": {"Lola"}, "last_name": {""}, "phone": {"90 555 44 33"},
+		"password": {"short"}, "confirm": {"short"}}
+	resp, body := v.post("/register", "/register", form)
+	if resp.StatusCode != 422 {
+		t.Fatalf("bad registration: %d", resp.StatusCode)
+	}
+	for _, msg := range []string{"A PINFL has 14 digits.", "Fill in this field.", "Use at least 10 characters."} {
+		if !strings.Contains(body, msg) {
+			t.Errorf("registration page lacks %q", msg)
+		}
+	}
+	if !strings.Contains(body, `value="Lola"`) || strings.Contains(body, `value="short"`) {
+		t.Errorf("form should keep what was typed but never the password")
+	}
+	lola := pinfl.GeneratePINFL(time.Date(2001, 1, 5, 0, 0, 0, 0, time.UTC), pinfl.Female, 26, 34).String()
+	form = url.Values{"pinfl": {lola}, "first_name": {"Lola"}, "last_name": {"Qosimova"}, "phone": {"90 555 44 33"},
+		"password": {"Bahor-keldi-2026"}, "confirm": {"Bahor-keldi-2026"}}
+	resp, body = v.post("/register", "/register", form)
+	if resp.StatusCode == 422 {
+		t.Fatalf("valid registration refused: %s", regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`).FindString(body))
+	}
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/profile" {
+		t.Fatalf("registration: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := v.get("/profile"); !strings.Contains(body, "Lola Qosimova") {
+		t.Errorf("new citizen not signed in")
+	}
+}
