@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/egovuz/egov/internal/identity"
 )
 
 // browser starts a headless Chromium for the test, or skips when
@@ -199,5 +200,38 @@ func TestBrowserWorksWithoutJavaScript(t *testing.T) {
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+func TestBrowserDemoSignInInEveryLanguage(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	headings := map[string]string{"uz-Latn": "Shaxsiy kabinet", "uz-Cyrl": "Шахсий кабинет", "ru": "Личный кабинет", "en": "Your account"}
+	names := map[string]string{"uz-Latn": "Aziz Karimov", "uz-Cyrl": "Азиз Каримов", "ru": "Aziz Karimov", "en": "Aziz Karimov"}
+	for lang, heading := range headings {
+		do(t, ctx,
+			chromedp.Navigate(n.base+"/profile?lang="+lang),
+			// The protected page sends the browser to sign in first.
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/login"] #identifier`)),
+			chromedp.SendKeys(chromedp.CSS("#identifier"), "+998901000001"),
+			chromedp.SendKeys(chromedp.CSS("#password"), identity.DemoPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".account-link")),
+		)
+		h1 := eval[string](t, ctx, `document.querySelector("h1").textContent`)
+		who := eval[string](t, ctx, `document.querySelector(".account-link").textContent`)
+		if strings.TrimSpace(h1) != heading || !strings.Contains(who, names[lang]) {
+			t.Errorf("%s: h1=%q header=%q", lang, h1, who)
+		}
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS(`.logout button`)),
+			chromedp.WaitVisible(chromedp.CSS(".login-link")),
+		)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
 }
