@@ -12,6 +12,7 @@ import (
 
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/identity/pinfl"
+	"github.com/egovuz/egov/internal/identity/totp"
 )
 
 // visitor is a browser-like HTTP client with its own cookies that does not
@@ -195,5 +196,54 @@ func TestRegisterThroughTheSite(t *testing.T) {
 	}
 	if _, body := v.get("/profile"); !strings.Contains(body, "Lola Qosimova") {
 		t.Errorf("new citizen not signed in")
+	}
+}
+
+func TestTwoStepSignIn(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := newVisitor(t, n.base)
+	v.login("+998901000002", identity.DemoPassword, "/profile")
+	_, page := v.get("/profile/2fa")
+	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no secret on the setup page")
+	}
+	secret, err := totp.DecodeSecret(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, page := v.post("/profile/2fa", "/profile/2fa/confirm", url.Values{"code": {totp.Code(secret, time.Now())}})
+	if resp.StatusCode != 200 || strings.Count(page, "<li><code>") != 10 {
+		t.Fatalf("enable: %d, recovery codes shown: %d", resp.StatusCode, strings.Count(page, "<li><code>"))
+	}
+	recovery := regexp.MustCompile(`<li><code>([^<]+)</code>`).FindStringSubmatch(page)[1]
+
+	// Signing in now takes the password and then a code.
+	other := newVisitor(t, n.base)
+	resp = other.login("+998901000002", identity.DemoPassword, "/profile/sessions")
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/login/code" || other.cookie("egov_session") != "" {
+		t.Fatalf("password alone: %d %q session=%q", resp.StatusCode, resp.Header.Get("Location"), other.cookie("egov_session"))
+	}
+	resp, _ = other.post("/login/code", "/login/code", url.Values{"code": {"000000"}})
+	if resp.StatusCode != 401 || other.cookie("egov_session") != "" {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	// The next step's code (the current one was used to switch it on).
+	resp, _ = other.post("/login/code", "/login/code", url.Values{"code": {totp.Code(secret, time.Now().Add(30*time.Second))}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/profile/sessions" || other.cookie("egov_session") == "" {
+		t.Fatalf("right code: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A recovery code also works, once.
+	third := newVisitor(t, n.base)
+	third.login("+998901000002", identity.DemoPassword, "/profile")
+	if resp, _ := third.post("/login/code", "/login/code", url.Values{"code": {recovery}}); resp.StatusCode != 303 {
+		t.Errorf("recovery code: %d", resp.StatusCode)
+	}
+	// Without a pending sign-in there is nothing to answer.
+	if resp, _ := newVisitor(t, n.base).get("/login/code"); resp.StatusCode != 303 {
+		t.Errorf("code page without a pending sign-in: %d", resp.StatusCode)
 	}
 }

@@ -38,7 +38,7 @@ type Module struct {
 	log     *slog.Logger
 	secure  bool
 	ipLimit *web.Limiter
-	pages   struct{ login, register, profile, sessions *web.Page }
+	pages   struct{ login, register, profile, sessions, loginCode, twoFactor *web.Page }
 }
 
 // New builds the module's pages. secure marks cookies Secure (HTTPS).
@@ -48,7 +48,8 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 		// then one every 6 seconds.
 		ipLimit: web.NewLimiter(1.0/6, 10)}
 	for name, dst := range map[string]**web.Page{"login": &m.pages.login, "register": &m.pages.register,
-		"profile": &m.pages.profile, "sessions": &m.pages.sessions} {
+		"profile": &m.pages.profile, "sessions": &m.pages.sessions, "login_code": &m.pages.loginCode,
+		"two_factor": &m.pages.twoFactor} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -69,6 +70,8 @@ func (m *Module) Install(s *web.Server) {
 	r.SetAuthorizer(m.Authorize)
 	r.Handle("GET /login", web.Public, m.showLogin)
 	r.Handle("POST /login", web.Public, m.login)
+	r.Handle("GET /login/code", web.Public, m.showLoginCode)
+	r.Handle("POST /login/code", web.Public, m.loginCode)
 	r.Handle("GET /register", web.Public, m.showRegister)
 	r.Handle("POST /register", web.Public, m.register)
 	r.Handle("POST /logout", PermSelf, m.logout)
@@ -76,6 +79,9 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("GET /profile/sessions", PermSelf, m.showSessions)
 	r.Handle("POST /profile/sessions/{id}/end", PermSelf, m.endSession)
 	r.Handle("POST /profile/sessions/end-others", PermSelf, m.endOtherSessions)
+	r.Handle("GET /profile/2fa", PermSelf, m.showTwoFactor)
+	r.Handle("POST /profile/2fa/confirm", PermSelf, m.confirmTwoFactor)
+	r.Handle("POST /profile/2fa/disable", PermSelf, m.disableTwoFactor)
 }
 
 // formView is a form page: what was entered, what is wrong, where to go next.
@@ -128,6 +134,20 @@ func (m *Module) login(w http.ResponseWriter, r *http.Request) error {
 			status = http.StatusTooManyRequests
 		}
 		return m.pages.login.Render(w, r, status, view)
+	}
+	on, err := m.svc.TwoFactorEnabled(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if on {
+		token, err := m.svc.StartChallenge(r.Context(), u, next)
+		if err != nil {
+			return err
+		}
+		http.SetCookie(w, &http.Cookie{Name: challengeCookie, Value: token, Path: "/login", HttpOnly: true,
+			Secure: m.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(challengeTTL.Seconds())})
+		http.Redirect(w, r, "/login/code", http.StatusSeeOther)
+		return nil
 	}
 	return m.signIn(w, r, u, next)
 }
