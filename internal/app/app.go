@@ -23,6 +23,7 @@ import (
 
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/identity/password"
+	"github.com/egovuz/egov/internal/notify"
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/blob"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -75,12 +76,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), portal.Migrations()}
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), notify.Migrations(), portal.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), notify.Locales(), portal.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -197,10 +198,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Relay = events.NewRelay(a.DB, a.Bus, events.RelayOptions{Clock: a.clock, Logger: log})
 	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
 
+	messages, err := notify.New(a.DB, a.clock, a.Jobs, notify.LogSender{Log: log}, a.Web.Renderer())
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Demo {
+		messages.DemoRoutes(a.Web.Router())
+	}
 	accounts, err := identity.NewService(a.DB, a.clock, a.Audit, log, password.DefaultParams())
 	if err != nil {
 		return nil, err
 	}
+	accounts.UseNotifier(messages)
 	if a.identity, err = identity.New(accounts, a.Web.Renderer(), log, secureCookies(cfg)); err != nil {
 		return nil, err
 	}

@@ -247,3 +247,61 @@ func TestTwoStepSignIn(t *testing.T) {
 		t.Errorf("code page without a pending sign-in: %d", resp.StatusCode)
 	}
 }
+
+func TestPasswordResetByText(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	signedIn := newVisitor(t, n.base)
+	signedIn.login("+998901000003", identity.DemoPassword, "/profile")
+
+	v := newVisitor(t, n.base)
+	resp, _ := v.post("/password/forgot", "/password/forgot", url.Values{"identifier": {"90 100 00 03"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/password/reset?notice=sent" {
+		t.Fatalf("forgot: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// An unknown number gets exactly the same answer.
+	resp, _ = newVisitor(t, n.base).post("/password/forgot", "/password/forgot", url.Values{"identifier": {"+998909999999"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/password/reset?notice=sent" {
+		t.Errorf("unknown number: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The demo page shows the text that would have gone to the phone.
+	var code string
+	waitFor(t, "the SMS to be queued", 10*time.Second, func() bool {
+		_, page := v.get("/demo/messages")
+		m := regexp.MustCompile(`998901000003</td><td class="message-body">[^<]*?(\d{6})`).FindStringSubmatch(page)
+		if m != nil {
+			code = m[1]
+		}
+		return m != nil
+	})
+	if strings.Contains(func() string { _, p := v.get("/demo/messages"); return p }(), "998909999999") {
+		t.Errorf("a code was sent for an unknown number")
+	}
+	bad := url.Values{"identifier": {"+998901000003"}, "code": {"000000"}, "password": {"Yangi-parol-2027"}, "confirm": {"Yangi-parol-2027"}}
+	if code == "000000" {
+		bad.Set("code", "111111")
+	}
+	if resp, body := v.post("/password/reset", "/password/reset", bad); resp.StatusCode != 422 || !strings.Contains(body, "The code is wrong or has expired") {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	good := url.Values{"identifier": {"+998901000003"}, "code": {code}, "password": {"Yangi-parol-2027"}, "confirm": {"Yangi-parol-2027"}}
+	resp, _ = v.post("/password/reset", "/password/reset", good)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/login?notice=reset" {
+		t.Fatalf("reset: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The code is used up, the old sessions are over, the new password works.
+	if resp, _ := v.post("/password/reset", "/password/reset", good); resp.StatusCode != 422 {
+		t.Errorf("code used twice: %d", resp.StatusCode)
+	}
+	if resp, _ := signedIn.get("/profile"); resp.StatusCode != 303 {
+		t.Errorf("session survived the reset: %d", resp.StatusCode)
+	}
+	if resp := newVisitor(t, n.base).login("+998901000003", identity.DemoPassword, "/profile"); resp.StatusCode != 401 {
+		t.Errorf("old password still works: %d", resp.StatusCode)
+	}
+	if resp := newVisitor(t, n.base).login("+998901000003", "Yangi-parol-2027", "/profile"); resp.StatusCode != 303 {
+		t.Errorf("new password refused: %d", resp.StatusCode)
+	}
+}

@@ -38,7 +38,7 @@ type Module struct {
 	log     *slog.Logger
 	secure  bool
 	ipLimit *web.Limiter
-	pages   struct{ login, register, profile, sessions, loginCode, twoFactor *web.Page }
+	pages   struct{ login, register, profile, sessions, loginCode, twoFactor, forgot, reset *web.Page }
 }
 
 // New builds the module's pages. secure marks cookies Secure (HTTPS).
@@ -49,7 +49,7 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 		ipLimit: web.NewLimiter(1.0/6, 10)}
 	for name, dst := range map[string]**web.Page{"login": &m.pages.login, "register": &m.pages.register,
 		"profile": &m.pages.profile, "sessions": &m.pages.sessions, "login_code": &m.pages.loginCode,
-		"two_factor": &m.pages.twoFactor} {
+		"two_factor": &m.pages.twoFactor, "forgot": &m.pages.forgot, "reset": &m.pages.reset} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -72,6 +72,10 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("POST /login", web.Public, m.login)
 	r.Handle("GET /login/code", web.Public, m.showLoginCode)
 	r.Handle("POST /login/code", web.Public, m.loginCode)
+	r.Handle("GET /password/forgot", web.Public, m.showForgot)
+	r.Handle("POST /password/forgot", web.Public, m.forgot)
+	r.Handle("GET /password/reset", web.Public, m.showReset)
+	r.Handle("POST /password/reset", web.Public, m.reset)
 	r.Handle("GET /register", web.Public, m.showRegister)
 	r.Handle("POST /register", web.Public, m.register)
 	r.Handle("POST /logout", PermSelf, m.logout)
@@ -92,6 +96,19 @@ type formView struct {
 	Message     string
 	MessageArgs []any
 	Next        string
+	// Notice is a message key of good news (a password was changed).
+	Notice string
+}
+
+// noticeFrom reads the notice a redirect asked the next page to show.
+func noticeFrom(r *http.Request) string {
+	switch r.URL.Query().Get("notice") {
+	case "reset":
+		return "identity.reset.done"
+	case "sent":
+		return "identity.reset.sent"
+	}
+	return ""
 }
 
 func (v formView) Error(field string) string { return v.Errors[field] }
@@ -111,7 +128,7 @@ func (m *Module) showLogin(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
-	return m.pages.login.Render(w, r, http.StatusOK, formView{Next: next, Values: map[string]string{}})
+	return m.pages.login.Render(w, r, http.StatusOK, formView{Next: next, Values: map[string]string{}, Notice: noticeFrom(r)})
 }
 
 func (m *Module) login(w http.ResponseWriter, r *http.Request) error {

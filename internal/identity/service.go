@@ -20,6 +20,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/i18n/translit"
 )
 
@@ -54,6 +55,9 @@ type Service struct {
 	// unknown and known accounts take the same time to refuse.
 	dummyHash string
 	hashing   password.Params
+	notifier  Notifier
+	// texts translates the messages the service itself writes (SMS).
+	texts *i18n.Bundle
 }
 
 // NewService returns the account service.
@@ -62,7 +66,11 @@ func NewService(d *db.DB, c clock.Clock, a Auditor, log *slog.Logger, hashing pa
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, clock: c, audit: a, log: log, dummyHash: dummy, hashing: hashing}, nil
+	texts, err := i18n.Load(Locales())
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: d, clock: c, audit: a, log: log, dummyHash: dummy, hashing: hashing, texts: texts}, nil
 }
 
 // Registration is what a citizen enters to open an account.
