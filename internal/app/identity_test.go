@@ -305,3 +305,44 @@ func TestPasswordResetByText(t *testing.T) {
 		t.Errorf("new password refused: %d", resp.StatusCode)
 	}
 }
+
+func TestActingForAnOrganisation(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bobur := newVisitor(t, n.base)
+	bobur.login("+998901000004", identity.DemoPassword, "/profile")
+	_, page := bobur.get("/profile")
+	m := regexp.MustCompile(`<option value="([0-9a-f-]{36})">Toshkent Non</option>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no acting-as switch in the header of a director")
+	}
+	before := bobur.cookie("egov_session")
+	resp, _ := bobur.post("/profile", "/profile/acting-as", url.Values{"org": {m[1]}, "next": {"/profile"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("switch: %d", resp.StatusCode)
+	}
+	after := bobur.cookie("egov_session")
+	if after == "" || after == before {
+		t.Errorf("session not rotated on switching whom one acts for")
+	}
+	if _, page := bobur.get("/profile"); !strings.Contains(page, "Bobur Toshmatov · Toshkent Non") {
+		t.Errorf("header does not say Bobur acts for Toshkent Non")
+	}
+	old := newVisitor(t, n.base)
+	u, _ := url.Parse(n.base)
+	old.c.Jar.SetCookies(u, []*http.Cookie{{Name: "egov_session", Value: before, Path: "/"}})
+	if resp, _ := old.get("/profile"); resp.StatusCode != 303 {
+		t.Errorf("the pre-switch session still works: %d", resp.StatusCode)
+	}
+	// Someone who does not represent the organisation cannot act for it.
+	aziz := newVisitor(t, n.base)
+	aziz.login("+998901000001", identity.DemoPassword, "/profile")
+	if _, page := aziz.get("/profile"); strings.Contains(page, `class="acting-as"`) {
+		t.Errorf("a citizen without organisations is offered the switch")
+	}
+	if resp, _ := aziz.post("/profile", "/profile/acting-as", url.Values{"org": {m[1]}}); resp.StatusCode != 403 {
+		t.Errorf("a stranger acts for the organisation: %d", resp.StatusCode)
+	}
+}

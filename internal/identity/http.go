@@ -83,6 +83,7 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("GET /profile/sessions", PermSelf, m.showSessions)
 	r.Handle("POST /profile/sessions/{id}/end", PermSelf, m.endSession)
 	r.Handle("POST /profile/sessions/end-others", PermSelf, m.endOtherSessions)
+	r.Handle("POST /profile/acting-as", PermSelf, m.actAs)
 	r.Handle("GET /profile/2fa", PermSelf, m.showTwoFactor)
 	r.Handle("POST /profile/2fa/confirm", PermSelf, m.confirmTwoFactor)
 	r.Handle("POST /profile/2fa/disable", PermSelf, m.disableTwoFactor)
@@ -303,5 +304,16 @@ func (m *Module) endOtherSessions(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	http.Redirect(w, r, "/profile/sessions?ended="+strconv.Itoa(1), http.StatusSeeOther)
+	return nil
+}
+
+// actAs switches whom the person acts for and returns to the page they were on.
+func (m *Module) actAs(w http.ResponseWriter, r *http.Request) error {
+	token, err := m.svc.ActAs(r.Context(), FromContext(r.Context()), r.PostFormValue("org"))
+	if err != nil {
+		return err
+	}
+	m.setCookie(w, token)
+	http.Redirect(w, r, web.SafeRedirect(r.PostFormValue("next"), "/profile"), http.StatusSeeOther)
 	return nil
 }

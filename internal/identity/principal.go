@@ -13,6 +13,10 @@ type Principal struct {
 	User    *User
 	Session *Session
 	Grants  []Grant
+	// Representations are the organisations the person may act for, and
+	// ActingFor the one they act for now (nil: for themselves).
+	Representations []Representation
+	ActingFor       *Representation
 }
 
 // Can tells whether the person holds perm; for an agency-scoped permission
@@ -72,7 +76,15 @@ func (m *Module) loadSession(next http.Handler) http.Handler {
 		if web.Locale(ctx) == "uz-Cyrl" {
 			name = p.User.NameCyrl
 		}
-		web.SetViewer(ctx, &web.Viewer{Name: name})
+		viewer := &web.Viewer{Name: name}
+		if p.ActingFor != nil {
+			viewer.ActingFor = p.ActingFor.Org.Name
+		}
+		for _, rep := range p.Representations {
+			viewer.Switch = append(viewer.Switch, web.ActingOption{Value: rep.Org.ID, Label: rep.Org.Name,
+				Current: p.ActingFor != nil && p.ActingFor.Org.ID == rep.Org.ID})
+		}
+		web.SetViewer(ctx, viewer)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -90,7 +102,17 @@ func (m *Module) principal(ctx context.Context, token string) (*Principal, error
 	if err != nil {
 		return nil, err
 	}
-	return &Principal{User: u, Session: ss, Grants: grants}, nil
+	reps, err := m.svc.Representations(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Principal{User: u, Session: ss, Grants: grants, Representations: reps}
+	for i := range reps {
+		if reps[i].Org.ID == ss.ActingOrgID {
+			p.ActingFor = &reps[i]
+		}
+	}
+	return p, nil
 }
 
 // Authorize is the router's permission check: public routes are open, any

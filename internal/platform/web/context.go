@@ -27,6 +27,16 @@ type Viewer struct {
 	Name string
 	// ActingFor names the organisation the person acts for, if any.
 	ActingFor string
+	// Switch lists the organisations the person may act for; the header
+	// offers them with "myself" when there is any.
+	Switch []ActingOption
+}
+
+// ActingOption is one organisation in the header's acting-as switch.
+type ActingOption struct {
+	Value   string
+	Label   string
+	Current bool
 }
 
 // SetViewer records who is signed in for the layout of this request.
