@@ -346,3 +346,36 @@ func TestActingForAnOrganisation(t *testing.T) {
 		t.Errorf("a stranger acts for the organisation: %d", resp.StatusCode)
 	}
 }
+
+func TestAdministratorGivesARole(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	officer := newVisitor(t, n.base)
+	officer.login("+998901000011", identity.DemoPassword, "/profile")
+	if resp, _ := officer.get("/admin/users"); resp.StatusCode != 403 {
+		t.Errorf("an officer opens the people admin: %d", resp.StatusCode)
+	}
+	admin := newVisitor(t, n.base)
+	admin.login("+998901000031", identity.DemoPassword, "/profile")
+	_, list := admin.get("/admin/users?q=Yusupova")
+	m := regexp.MustCompile(`href="/admin/users/([0-9a-f-]{36})">Yusupova Malika`).FindStringSubmatch(list)
+	if m == nil {
+		t.Fatal("search did not find Malika Yusupova")
+	}
+	_, page := admin.get("/admin/users/" + m[1])
+	agency := regexp.MustCompile(`<option value="([0-9a-f-]{36})">Ministry of Justice</option>`).FindStringSubmatch(page)
+	if agency == nil {
+		t.Fatal("no agency to choose")
+	}
+	resp, _ := admin.post("/admin/users/"+m[1], "/admin/users/"+m[1]+"/roles", url.Values{"action": {"grant"}, "role": {"officer"}, "agency": {agency[1]}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("grant: %d", resp.StatusCode)
+	}
+	malika := newVisitor(t, n.base)
+	malika.login("+998901000002", identity.DemoPassword, "/profile")
+	if _, profile := malika.get("/profile"); !strings.Contains(profile, "Officer — Ministry of Justice") {
+		t.Errorf("Malika's profile does not show the new role")
+	}
+}

@@ -38,7 +38,9 @@ type Module struct {
 	log     *slog.Logger
 	secure  bool
 	ipLimit *web.Limiter
-	pages   struct{ login, register, profile, sessions, loginCode, twoFactor, forgot, reset *web.Page }
+	pages   struct {
+		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser *web.Page
+	}
 }
 
 // New builds the module's pages. secure marks cookies Secure (HTTPS).
@@ -49,7 +51,8 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 		ipLimit: web.NewLimiter(1.0/6, 10)}
 	for name, dst := range map[string]**web.Page{"login": &m.pages.login, "register": &m.pages.register,
 		"profile": &m.pages.profile, "sessions": &m.pages.sessions, "login_code": &m.pages.loginCode,
-		"two_factor": &m.pages.twoFactor, "forgot": &m.pages.forgot, "reset": &m.pages.reset} {
+		"two_factor": &m.pages.twoFactor, "forgot": &m.pages.forgot, "reset": &m.pages.reset,
+		"admin_users": &m.pages.adminUsers, "admin_user": &m.pages.adminUser} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -84,6 +87,9 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("POST /profile/sessions/{id}/end", PermSelf, m.endSession)
 	r.Handle("POST /profile/sessions/end-others", PermSelf, m.endOtherSessions)
 	r.Handle("POST /profile/acting-as", PermSelf, m.actAs)
+	r.Handle("GET /admin/users", PermAgencyStaff, m.showAdminUsers)
+	r.Handle("GET /admin/users/{id}", PermAgencyStaff, m.showAdminUser)
+	r.Handle("POST /admin/users/{id}/roles", PermAgencyStaff, m.changeRole)
 	r.Handle("GET /profile/2fa", PermSelf, m.showTwoFactor)
 	r.Handle("POST /profile/2fa/confirm", PermSelf, m.confirmTwoFactor)
 	r.Handle("POST /profile/2fa/disable", PermSelf, m.disableTwoFactor)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -267,4 +268,68 @@ func TestRolesAndAgencyScope(t *testing.T) {
 			t.Errorf("role %s: grants %v, want self first", r, r.Grants())
 		}
 	}
+}
+
+func TestGrantingRoles(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		f := newService(t, d)
+		ctx := context.Background()
+		if err := f.svc.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		agencies, _ := f.svc.Agencies(ctx)
+		justice, tax := agencies[0].ID, agencies[2].ID
+		u, err := f.svc.Register(ctx, validRegistration())
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := &identity.Principal{User: &identity.User{ID: "admin"}, Grants: []identity.Grant{{Role: identity.RolePlatformAdmin}}}
+		agencyAdmin := &identity.Principal{User: &identity.User{ID: "agency-admin"}, Grants: []identity.Grant{{Role: identity.RoleAgencyAdmin, AgencyID: justice}}}
+		tests := []struct {
+			name  string
+			actor *identity.Principal
+			grant identity.Grant
+			code  string
+		}{
+			{"agency admin: officer in own agency", agencyAdmin, identity.Grant{Role: identity.RoleOfficer, AgencyID: justice}, ""},
+			{"agency admin: officer elsewhere", agencyAdmin, identity.Grant{Role: identity.RoleOfficer, AgencyID: tax}, apperr.EFORBIDDEN},
+			{"agency admin: platform admin", agencyAdmin, identity.Grant{Role: identity.RolePlatformAdmin}, apperr.EFORBIDDEN},
+			{"platform admin: auditor", admin, identity.Grant{Role: identity.RoleAuditor}, ""},
+			{"agency role without agency", admin, identity.Grant{Role: identity.RoleSupervisor}, apperr.EINVALID},
+			{"unknown role", admin, identity.Grant{Role: "king"}, apperr.EINVALID},
+			{"unknown agency", admin, identity.Grant{Role: identity.RoleOfficer, AgencyID: "nowhere"}, apperr.EINVALID},
+		}
+		for _, tt := range tests {
+			err := f.svc.GrantRole(ctx, tt.actor, u.ID, tt.grant)
+			if apperr.Code(err) != tt.code {
+				t.Errorf("%s: %v, want code %q", tt.name, err, tt.code)
+			}
+		}
+		grants, _ := f.svc.Grants(ctx, u.ID)
+		if len(grants) != 3 { // citizen, officer in justice, auditor
+			t.Errorf("grants = %v", grants)
+		}
+		if err := f.svc.RevokeRole(ctx, agencyAdmin, u.ID, identity.Grant{Role: identity.RoleAuditor}); !apperr.Is(err, apperr.EFORBIDDEN) {
+			t.Errorf("agency admin revoked a global role: %v", err)
+		}
+		if err := f.svc.RevokeRole(ctx, agencyAdmin, u.ID, identity.Grant{Role: identity.RoleOfficer, AgencyID: justice}); err != nil {
+			t.Errorf("revoke: %v", err)
+		}
+		entries, _, _ := f.audit.List(ctx, audit.Filter{ObjectID: &u.ID})
+		var changes []string
+		for _, e := range entries {
+			if strings.HasPrefix(e.Action, "identity.role.") {
+				changes = append(changes, e.Action+" by "+e.Actor)
+			}
+		}
+		if len(changes) != 3 {
+			t.Errorf("audited role changes: %v", changes)
+		}
+		found, _ := f.svc.SearchUsers(ctx, "karimov", 10)
+		foundCyrl, _ := f.svc.SearchUsers(ctx, "Каримов", 10)
+		byPhone, _ := f.svc.SearchUsers(ctx, "90 123 45 67", 10)
+		if len(found) != 2 || len(foundCyrl) != 2 || len(byPhone) != 1 { // the demo has an Aziz Karimov too
+			t.Errorf("search: %d by name, %d in Cyrillic, %d by phone", len(found), len(foundCyrl), len(byPhone))
+		}
+	})
 }
