@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/web"
@@ -54,8 +55,9 @@ const sessionCookie = "egov_session"
 // Principal in the request context and names the person in the layout.
 func (m *Module) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Static files and health checks need no person: skip the lookups.
 		c, err := r.Cookie(sessionCookie)
-		if err != nil || c.Value == "" {
+		if err != nil || c.Value == "" || web.Operational(r) || strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -90,11 +92,7 @@ func (m *Module) loadSession(next http.Handler) http.Handler {
 }
 
 func (m *Module) principal(ctx context.Context, token string) (*Principal, error) {
-	ss, err := m.svc.SessionByToken(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	u, err := m.svc.FindUserByID(ctx, ss.UserID)
+	ss, u, err := m.svc.SessionUser(ctx, token)
 	if err != nil {
 		return nil, err
 	}

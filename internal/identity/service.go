@@ -386,18 +386,25 @@ func truncate(s string, n int) string {
 // SessionByToken returns the live session of a cookie token; an unknown,
 // revoked, expired or idle session is ENOTFOUND.
 func (s *Service) SessionByToken(ctx context.Context, token string) (*Session, error) {
+	ss, _, err := s.SessionUser(ctx, token)
+	return ss, err
+}
+
+// SessionUser returns the live session of a cookie token and its person in
+// one query, as every signed-in request needs both.
+func (s *Service) SessionUser(ctx context.Context, token string) (*Session, *User, error) {
 	if token == "" || len(token) > 100 {
-		return nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
+		return nil, nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
 	}
-	ss, err := s.findSession(ctx, hashToken(token))
+	ss, u, err := s.findSession(ctx, hashToken(token))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.clock.Now()
 	if ss.revoked || !now.Before(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > IdleTimeout {
-		return nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
+		return nil, nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
 	}
-	return &ss.Session, nil
+	return &ss.Session, u, nil
 }
 
 // Touch records activity on a session, at most once a minute, so the idle

@@ -65,20 +65,23 @@ type sessionRow struct {
 	revoked bool
 }
 
-func (s *Service) findSession(ctx context.Context, id string) (*sessionRow, error) {
+// findSession returns a session and its user by the token's hash.
+func (s *Service) findSession(ctx context.Context, id string) (*sessionRow, *User, error) {
 	var ss sessionRow
 	var revoked sql.NullTime
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, acting_org_id, revoked_at
-		FROM identity_sessions WHERE id = $1`, id).Scan(&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt,
-		&ss.IP, &ss.UserAgent, &ss.ActingOrgID, &revoked)
+	u, err := scanUser(s.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.pinfl, u.first_name, u.last_name, u.name_cyrl, u.birth_date,
+			u.phone, u.email, u.locale, u.created_at,
+			s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.acting_org_id, s.revoked_at
+		FROM identity_sessions s JOIN identity_users u ON u.id = s.user_id WHERE s.id = $1`, id),
+		&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt, &ss.IP, &ss.UserAgent, &ss.ActingOrgID, &revoked)
 	if err != nil {
-		if apperr.Is(db.MapError(err), apperr.ENOTFOUND) {
-			return nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
+		if apperr.Is(err, apperr.ENOTFOUND) {
+			return nil, nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)
 		}
-		return nil, fmt.Errorf("find session: %w", err)
+		return nil, nil, fmt.Errorf("find session: %w", err)
 	}
 	ss.revoked = revoked.Valid
-	return &ss, nil
+	return &ss, u, nil
 }
 
 // Grants lists the roles a user holds.

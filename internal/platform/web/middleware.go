@@ -189,8 +189,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 // its own limiter.
 func (s *Server) limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz", "/readyz", "/metrics":
+		if Operational(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -204,6 +203,16 @@ func (s *Server) limits(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Operational tells whether r asks for the platform's health, readiness or
+// metrics: requests that carry no person and must stay cheap.
+func Operational(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return false
 }
 
 // compressible lists the content types worth gzipping.
