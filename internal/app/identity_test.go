@@ -357,6 +357,16 @@ func TestAdministratorGivesARole(t *testing.T) {
 	if resp, _ := officer.get("/admin/users"); resp.StatusCode != 403 {
 		t.Errorf("an officer opens the people admin: %d", resp.StatusCode)
 	}
+	// A citizen cannot read another citizen's account by its ID.
+	malikaID := ""
+	if err := n.app.DB.Reader().QueryRow(`SELECT id FROM identity_users WHERE phone = '+998901000002'`).Scan(&malikaID); err != nil {
+		t.Fatal(err)
+	}
+	aziz := newVisitor(t, n.base)
+	aziz.login("+998901000001", identity.DemoPassword, "/profile")
+	if resp, body := aziz.get("/admin/users/" + malikaID); resp.StatusCode != 403 || strings.Contains(body, "Yusupova") {
+		t.Errorf("a citizen reads another citizen's account: %d", resp.StatusCode)
+	}
 	admin := newVisitor(t, n.base)
 	admin.login("+998901000031", identity.DemoPassword, "/profile")
 	_, list := admin.get("/admin/users?q=Yusupova")

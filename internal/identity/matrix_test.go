@@ -90,6 +90,16 @@ func TestPermissionMatrix(t *testing.T) {
 			if denied == want {
 				t.Errorf("%s as %q: status %d, allowed=%v, want allowed=%v", route.Pattern, role, rec.Code, !denied, want)
 			}
+			// Every state-changing form refuses a request without the token,
+			// even from someone allowed to use it.
+			if want && method == http.MethodPost && !route.CSRFExempt {
+				req.Header.Del("X-CSRF-Token")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), `"code":"forbidden"`) {
+					t.Errorf("%s as %q without a CSRF token: status %d", route.Pattern, role, rec.Code)
+				}
+			}
 		}
 	}
 }
