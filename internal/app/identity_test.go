@@ -389,3 +389,53 @@ func TestAdministratorGivesARole(t *testing.T) {
 		t.Errorf("Malika's profile does not show the new role")
 	}
 }
+
+func TestPowerOfAttorney(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var orgID, dilshodPINFL string
+	n.app.DB.Reader().QueryRow(`SELECT id FROM identity_orgs WHERE stir = '305123456'`).Scan(&orgID)
+	n.app.DB.Reader().QueryRow(`SELECT pinfl FROM identity_users WHERE phone = '+998901000003'`).Scan(&dilshodPINFL)
+	orgPage := "/profile/organisations/" + orgID
+
+	bobur := newVisitor(t, n.base)
+	bobur.login("+998901000004", identity.DemoPassword, "/profile")
+	resp, page := bobur.get(orgPage)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Malika Yusupova") {
+		t.Fatalf("director's organisation page: %d", resp.StatusCode)
+	}
+	// Bad input is refused and changes nothing.
+	resp, page = bobur.post(orgPage, orgPage+"/attorneys", url.Values{"pinfl": {"00000000000000"}, "scope": {""}, "expires": {"2020-01-01"}})
+	if resp.StatusCode != 422 || !strings.Contains(page, "No registered person has this PINFL.") || !strings.Contains(page, "Enter a date after today") {
+		t.Errorf("bad power of attorney: %d", resp.StatusCode)
+	}
+	expires := time.Now().AddDate(0, 6, 0).Format(time.DateOnly)
+	resp, _ = bobur.post(orgPage, orgPage+"/attorneys", url.Values{"pinfl": {dilshodPINFL}, "scope": {"Bank bilan ishlash"}, "expires": {expires}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("grant: %d", resp.StatusCode)
+	}
+	dilshod := newVisitor(t, n.base)
+	dilshod.login("+998901000003", identity.DemoPassword, "/profile")
+	if _, page := dilshod.get("/profile"); !strings.Contains(page, ">Toshkent Non</option>") {
+		t.Errorf("the new attorney cannot switch to the organisation")
+	}
+	// Only the director manages representatives.
+	if resp, _ := dilshod.get(orgPage); resp.StatusCode != 403 {
+		t.Errorf("an attorney opens the director's page: %d", resp.StatusCode)
+	}
+	aziz := newVisitor(t, n.base)
+	aziz.login("+998901000001", identity.DemoPassword, "/profile")
+	if resp, _ := aziz.get(orgPage); resp.StatusCode != 403 {
+		t.Errorf("a stranger opens the organisation page: %d", resp.StatusCode)
+	}
+	var dilshodID string
+	n.app.DB.Reader().QueryRow(`SELECT id FROM identity_users WHERE phone = '+998901000003'`).Scan(&dilshodID)
+	if resp, _ := bobur.post(orgPage, orgPage+"/attorneys/revoke", url.Values{"user": {dilshodID}}); resp.StatusCode != 303 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if _, page := dilshod.get("/profile"); strings.Contains(page, ">Toshkent Non</option>") {
+		t.Errorf("a revoked attorney can still act for the organisation")
+	}
+}

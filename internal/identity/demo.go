@@ -113,6 +113,16 @@ func (s *Service) LoadDemo(ctx context.Context) error {
 			ON CONFLICT (user_id, org_id) DO NOTHING`, users["+998901000004"], now, "305123456"); err != nil {
 			return fmt.Errorf("demo representation: %w", err)
 		}
+		// Malika files the company's tax reports by a power of attorney.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_representations (user_id, org_id, basis, scope, expires_at, created_at)
+			SELECT $1, id, 'attorney', $2, $3, $4 FROM identity_orgs WHERE stir = $5
+			ON CONFLICT (user_id, org_id) DO NOTHING`, users["+998901000002"], "Soliq hisobotlarini topshirish",
+			now.AddDate(1, 0, 0), now, "305123456"); err != nil {
+			return fmt.Errorf("demo power of attorney: %w", err)
+		}
+		if err := grantRole(ctx, tx, users["+998901000002"], Grant{Role: RoleBusinessRep}, now, "demo"); err != nil {
+			return err
+		}
 		if added == 0 {
 			return nil
 		}

@@ -39,7 +39,7 @@ type Module struct {
 	secure  bool
 	ipLimit *web.Limiter
 	pages   struct {
-		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser *web.Page
+		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser, org *web.Page
 	}
 }
 
@@ -52,7 +52,7 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 	for name, dst := range map[string]**web.Page{"login": &m.pages.login, "register": &m.pages.register,
 		"profile": &m.pages.profile, "sessions": &m.pages.sessions, "login_code": &m.pages.loginCode,
 		"two_factor": &m.pages.twoFactor, "forgot": &m.pages.forgot, "reset": &m.pages.reset,
-		"admin_users": &m.pages.adminUsers, "admin_user": &m.pages.adminUser} {
+		"admin_users": &m.pages.adminUsers, "admin_user": &m.pages.adminUser, "org": &m.pages.org} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -87,6 +87,9 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("POST /profile/sessions/{id}/end", PermSelf, m.endSession)
 	r.Handle("POST /profile/sessions/end-others", PermSelf, m.endOtherSessions)
 	r.Handle("POST /profile/acting-as", PermSelf, m.actAs)
+	r.Handle("GET /profile/organisations/{org}", PermActForOrg, m.showOrg)
+	r.Handle("POST /profile/organisations/{org}/attorneys", PermActForOrg, m.grantAttorney)
+	r.Handle("POST /profile/organisations/{org}/attorneys/revoke", PermActForOrg, m.revokeAttorney)
 	r.Handle("GET /admin/users", PermAgencyStaff, m.showAdminUsers)
 	r.Handle("GET /admin/users/{id}", PermAgencyStaff, m.showAdminUser)
 	r.Handle("POST /admin/users/{id}/roles", PermAgencyStaff, m.changeRole)

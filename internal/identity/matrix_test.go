@@ -69,6 +69,7 @@ func TestPermissionMatrix(t *testing.T) {
 			req := httptest.NewRequest(method, path, strings.NewReader(""))
 			req.RemoteAddr = "127.0.0.1:40000" // inside --metrics-allow: the matrix is about roles
 			req.Header.Set("Accept", "application/problem+json")
+			req.Header.Set("Accept-Language", "en")
 			req.Header.Set("X-CSRF-Token", token[1])
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			for _, c := range cookies {
@@ -81,11 +82,12 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
-			// The permission check answers with a problem document; a handler's
-			// own 401 (a failed sign-in) is a page.
+			// The permission check answers with its own problem document; a
+			// handler's refusals (a failed sign-in, "not this organisation's
+			// director") say something else.
 			body := rec.Body.String()
 			denied := (rec.Code == http.StatusUnauthorized && strings.Contains(body, `"code":"unauthorized"`)) ||
-				(rec.Code == http.StatusForbidden && strings.Contains(body, `"code":"forbidden"`))
+				(rec.Code == http.StatusForbidden && strings.Contains(body, `"detail":"You are not allowed to do this."`))
 			want := route.Permission == web.Public || (role != "" && contains(role.Grants(), route.Permission))
 			if denied == want {
 				t.Errorf("%s as %q: status %d, allowed=%v, want allowed=%v", route.Pattern, role, rec.Code, !denied, want)
@@ -96,7 +98,7 @@ func TestPermissionMatrix(t *testing.T) {
 				req.Header.Del("X-CSRF-Token")
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), `"code":"forbidden"`) {
+				if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), `"detail":"The form has expired`) {
 					t.Errorf("%s as %q without a CSRF token: status %d", route.Pattern, role, rec.Code)
 				}
 			}
