@@ -100,16 +100,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		return nil, err
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var enc string
-		var last int64
-		err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM identity_totp WHERE user_id = $1 AND confirmed_at IS NULL`, userID).Scan(&enc, &last)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.ENOTFOUND, msgNotSetUp)
-		}
-		if err != nil {
-			return err
-		}
-		secret, err := totp.DecodeSecret(enc)
+		secret, last, err := totpSecret(ctx, tx, userID, false)
 		if err != nil {
 			return err
 		}
@@ -130,6 +121,26 @@ func (s *Service) ConfirmTOTP(ctx context.Context, userID, code string) ([]strin
 		return nil, fmt.Errorf("confirm two-factor: %w", err)
 	}
 	return codes, nil
+}
+
+// totpSecret reads a person's authenticator secret and the last step used,
+// either the confirmed one or the one being set up; ENOTFOUND if none.
+func totpSecret(ctx context.Context, tx *sql.Tx, userID string, confirmed bool) ([]byte, int64, error) {
+	cond := "confirmed_at IS NULL"
+	if confirmed {
+		cond = "confirmed_at IS NOT NULL"
+	}
+	var enc string
+	var last int64
+	err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM identity_totp WHERE user_id = $1 AND `+cond, userID).Scan(&enc, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, apperr.New(apperr.ENOTFOUND, msgNotSetUp)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	secret, err := totp.DecodeSecret(enc)
+	return secret, last, err
 }
 
 func replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID string, codes []string) error {
@@ -164,16 +175,7 @@ func (s *Service) DisableTOTP(ctx context.Context, userID, code string) error {
 // checkSecondFactor accepts a current authenticator code, never the same
 // one twice, or an unused recovery code, which it uses up.
 func (s *Service) checkSecondFactor(ctx context.Context, tx *sql.Tx, userID, code string) error {
-	var enc string
-	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM identity_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL`, userID).Scan(&enc, &last)
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.ENOTFOUND, msgNotSetUp)
-	}
-	if err != nil {
-		return err
-	}
-	secret, err := totp.DecodeSecret(enc)
+	secret, last, err := totpSecret(ctx, tx, userID, true)
 	if err != nil {
 		return err
 	}
