@@ -6,7 +6,6 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/identity/oidcprovider"
 	"github.com/egovuz/egov/internal/identity/password"
 	"github.com/egovuz/egov/internal/notify"
 	"github.com/egovuz/egov/internal/platform/audit"
@@ -53,6 +53,7 @@ type App struct {
 	Web    *web.Server
 
 	identity  *identity.Module
+	oidc      *oidcprovider.Module
 	portal    *portal.Module
 	consumers []consumer
 }
@@ -76,12 +77,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), notify.Migrations(), portal.Migrations()}
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), portal.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), notify.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), portal.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -214,12 +215,21 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.identity.Install(a.Web)
+	issuer := cfg.PublicURL
+	if issuer == "" {
+		issuer = "http://" + cfg.Listen
+	}
+	if a.oidc, err = oidcprovider.New(ctx, oidcprovider.Config{Issuer: issuer, Secret: secret, DB: a.DB, Accounts: accounts,
+		Audit: a.Audit, Renderer: a.Web.Renderer(), Clock: a.clock, Logger: log}); err != nil {
+		return nil, err
+	}
+	a.oidc.Routes(a.Web.Router())
 	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock, a.Audit); err != nil {
 		return nil, err
 	}
 	a.portal.Routes(a.Web.Router())
 
-	a.Jobs.Handle(auditVerifyJob, a.verifyAuditJob)
+	a.registerHousekeeping()
 
 	a.Web.AddCheck("database", a.DB.Ping)
 	a.Web.AddCheck("nats", a.Bus.Ready)
@@ -308,37 +318,6 @@ func (a *App) Consume(name, subject string, h events.Handler) {
 	a.consumers = append(a.consumers, consumer{name, subject, h})
 }
 
-// auditVerifyJob re-verifies the audit chain every day on one node, so
-// tampering is noticed without an operator asking.
-const auditVerifyJob = "platform.audit_verify"
-
-func (a *App) verifyAuditJob(ctx context.Context, _ jobs.Job) error {
-	rep, err := a.Audit.Verify(ctx)
-	if err != nil {
-		return err
-	}
-	if rep.OK {
-		a.log.InfoContext(ctx, "audit chain verified", "entries", rep.Checked)
-	} else {
-		a.log.ErrorContext(ctx, "AUDIT CHAIN BROKEN", "report", rep.String())
-	}
-	return a.scheduleAuditVerify(ctx)
-}
-
-// scheduleAuditVerify enqueues the next nightly verification (02:00 UTC), once
-// however many nodes ask.
-func (a *App) scheduleAuditVerify(ctx context.Context) error {
-	now := a.clock.Now()
-	at := time.Date(now.Year(), now.Month(), now.Day(), 2, 0, 0, 0, time.UTC)
-	if !at.After(now) {
-		at = at.AddDate(0, 0, 1)
-	}
-	return a.DB.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := a.Jobs.Enqueue(ctx, tx, jobs.Spec{Kind: auditVerifyJob, RunAt: at, Key: at.Format(time.DateOnly)})
-		return err
-	})
-}
-
 // LoadDemo loads every module's demo data; loading twice changes nothing.
 func (a *App) LoadDemo(ctx context.Context) error {
 	if err := a.identity.Service().LoadDemo(ctx); err != nil {
@@ -370,7 +349,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	if err := a.scheduleAuditVerify(ctx); err != nil {
+	if err := a.scheduleHousekeeping(ctx); err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
