@@ -52,8 +52,12 @@ type App struct {
 	Audit  *audit.Log
 	Web    *web.Server
 
+	// Accounts and OIDC are the identity services other modules and tests
+	// use.
+	Accounts *identity.Service
+	OIDC     *oidcprovider.Module
+
 	identity  *identity.Module
-	oidc      *oidcprovider.Module
 	portal    *portal.Module
 	consumers []consumer
 }
@@ -211,6 +215,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	accounts.UseNotifier(messages)
+	a.Accounts = accounts
 	if a.identity, err = identity.New(accounts, a.Web.Renderer(), log, secureCookies(cfg)); err != nil {
 		return nil, err
 	}
@@ -219,11 +224,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if issuer == "" {
 		issuer = "http://" + cfg.Listen
 	}
-	if a.oidc, err = oidcprovider.New(ctx, oidcprovider.Config{Issuer: issuer, Secret: secret, DB: a.DB, Accounts: accounts,
+	if a.OIDC, err = oidcprovider.New(ctx, oidcprovider.Config{Issuer: issuer, Secret: secret, DB: a.DB, Accounts: accounts,
 		Audit: a.Audit, Renderer: a.Web.Renderer(), Clock: a.clock, Logger: log}); err != nil {
 		return nil, err
 	}
-	a.oidc.Routes(a.Web.Router())
+	a.OIDC.Routes(a.Web.Router())
 	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock, a.Audit); err != nil {
 		return nil, err
 	}
@@ -320,7 +325,7 @@ func (a *App) Consume(name, subject string, h events.Handler) {
 
 // LoadDemo loads every module's demo data; loading twice changes nothing.
 func (a *App) LoadDemo(ctx context.Context) error {
-	if err := a.identity.Service().LoadDemo(ctx); err != nil {
+	if err := a.Accounts.LoadDemo(ctx); err != nil {
 		return err
 	}
 	return a.portal.LoadDemo(ctx)

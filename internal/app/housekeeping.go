@@ -40,13 +40,13 @@ func (a *App) chores() []chore {
 		{"platform.audit_verify", dailyAt(2), a.verifyAudit},
 		// Expired authorization requests, codes and tokens are removed.
 		{"oidc.purge_expired", dailyAt(3), func(ctx context.Context) error {
-			n, err := a.oidc.Service().PurgeExpired(ctx)
+			n, err := a.OIDC.Service().PurgeExpired(ctx)
 			a.log.InfoContext(ctx, "expired OIDC records removed", "count", n)
 			return err
 		}},
 		// ID tokens are signed with a new key every month; old public keys
 		// stay published until the tokens they signed have expired.
-		{"oidc.rotate_keys", monthly, a.oidc.Service().RotateKeys},
+		{"oidc.rotate_keys", monthly, a.OIDC.Service().RotateKeys},
 	}
 }
 

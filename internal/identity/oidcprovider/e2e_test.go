@@ -16,22 +16,18 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/egovuz/egov/internal/app"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/identity/oidcprovider"
-	"github.com/egovuz/egov/internal/identity/password"
 	"github.com/egovuz/egov/internal/platform/audit"
-	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
-	"github.com/egovuz/egov/internal/platform/i18n"
-	"github.com/egovuz/egov/internal/platform/web"
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
 
-// node is an egov-like server on a loopback port: the web layer, identity
-// and the OpenID provider, as app wires them.
+// node is a running egov node on a loopback port, built by app.Open exactly
+// as `egov serve` builds it, with the demo accounts loaded.
 type node struct {
 	base     string
 	mod      *oidcprovider.Module
@@ -40,51 +36,36 @@ type node struct {
 	db       *db.DB
 }
 
-var nodeSecret = []byte("e2e-node-secret-0123456789abcdefghijklmnopqrstuv")
-
 func startNode(t testing.TB, engine db.Engine) *node {
 	t.Helper()
-	ctx := context.Background()
-	d := dbtest.Open(t, engine, []db.Migrations{audit.Migrations(), identity.Migrations(), oidcprovider.Migrations()})
+	ctx, cancel := context.WithCancel(context.Background())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	bundle, err := i18n.Load(web.Locales(), identity.Locales(), oidcprovider.Locales())
+	cfg := app.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.PublicURL = base // the issuer
+	cfg.RatePerIP, cfg.BurstPerIP = 1e6, 1e6
+	if engine == db.Postgres {
+		cfg.DatabaseURL = dbtest.PostgresURL(t)
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Options{Logger: log, Bundle: bundle, Registerer: reg, Gatherer: reg, Secret: nodeSecret,
-		MaxBodyBytes: 1 << 20, RatePerIP: 1e6, BurstPerIP: 1e6, LoginPath: "/login"})
-	if err != nil {
+	if err := a.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	al := audit.New(d, clock.System{})
-	accounts, err := identity.NewService(d, clock.System{}, al, log, password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idm, err := identity.New(accounts, srv.Renderer(), log, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idm.Install(srv)
-	mod, err := oidcprovider.New(ctx, oidcprovider.Config{Issuer: base, Secret: nodeSecret, DB: d, Accounts: accounts, Audit: al,
-		Renderer: srv.Renderer(), Clock: clock.System{}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod.Routes(srv.Router())
-	if err := accounts.LoadDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { _ = hs.Close() })
-	return &node{base: base, mod: mod, accounts: accounts, audit: al, db: d}
+	done := make(chan error, 1)
+	go func() { done <- a.ServeListener(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		a.Close()
+	})
+	return &node{base: base, mod: a.OIDC, accounts: a.Accounts, audit: a.Audit, db: a.DB}
 }
 
 // browser is a person's browser: its own cookies, redirects followed by
