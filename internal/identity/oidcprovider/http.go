@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Module, error) {
 	}
 	for name, dst := range map[string]**web.Page{"consent": &m.pages.consent, "consents": &m.pages.consents,
 		"clients": &m.pages.clients, "client": &m.pages.client, "created": &m.pages.created} {
-		p, err := cfg.Renderer.Page(templateFS, "templates/"+name+".html")
+		p, err := cfg.Renderer.Page(templateFS, "templates/"+name+".html", "templates/client_fields.html")
 		if err != nil {
 			return nil, err
 		}

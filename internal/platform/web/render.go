@@ -56,14 +56,15 @@ type Page struct {
 	tmpl *template.Template
 }
 
-// Page parses the page template at name in fsys into the layout. Modules
+// Page parses the page template at name in fsys into the layout, with any
+// partials (files of {{define}} blocks) the page shares with others. Modules
 // call it once at start-up for each page they serve.
-func (rd *Renderer) Page(fsys fs.FS, name string) (*Page, error) {
+func (rd *Renderer) Page(fsys fs.FS, name string, partials ...string) (*Page, error) {
 	t, err := rd.base.Clone()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.ParseFS(fsys, name); err != nil {
+	if _, err := t.ParseFS(fsys, append([]string{name}, partials...)...); err != nil {
 		return nil, fmt.Errorf("parse page %s: %w", name, err)
 	}
 	return &Page{r: rd, name: name, tmpl: t}, nil
