@@ -1,0 +1,316 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/audit"
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+)
+
+// Auditor records changes to the registry in the caller's transaction.
+type Auditor interface {
+	Record(ctx context.Context, tx *sql.Tx, r audit.Record) error
+}
+
+// Registry is the unified registry of agencies and services.
+type Registry struct {
+	db    *db.DB
+	clock clock.Clock
+	audit Auditor
+}
+
+// New returns the registry.
+func New(d *db.DB, c clock.Clock, a Auditor) *Registry {
+	return &Registry{db: d, clock: c, audit: a}
+}
+
+// CreateAgency adds a state body. A code already used is ECONFLICT; a
+// parent that does not exist, a bad code or kind or a missing name is
+// EINVALID.
+func (r *Registry) CreateAgency(ctx context.Context, actor string, a Agency) (*Agency, error) {
+	f := map[string]string{}
+	a.Code = strings.TrimSpace(a.Code)
+	if !codePattern.MatchString(a.Code) {
+		f["code"] = msgAgencyCode
+	}
+	switch a.Kind {
+	case KindMinistry, KindCommittee, KindAgency, KindRegional, KindDistrict, KindOther:
+	default:
+		f["kind"] = msgAgencyKind
+	}
+	names, missing := a.Names.complete()
+	if len(missing) > 0 {
+		f["names"] = msgTextMissing
+	}
+	if len(f) > 0 {
+		return nil, apperr.Invalid(msgInvalid, f)
+	}
+	a.Names, a.ID = names, db.NewID()
+	if a.Regions == nil {
+		a.Regions = []string{}
+	}
+	namesJSON, _ := json.Marshal(a.Names)
+	regionsJSON, _ := json.Marshal(a.Regions)
+	var parent any
+	if a.ParentID != "" {
+		parent = a.ParentID
+	}
+	now := r.clock.Now()
+	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_agencies (id, code, parent_id, kind, names, phone, email, website, regions, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, a.ID, a.Code, parent, string(a.Kind), string(namesJSON),
+			a.Phone, a.Email, a.Website, string(regionsJSON), now); err != nil {
+			return err
+		}
+		return r.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: "catalog.agency.created", ObjectType: "agency", ObjectID: a.ID,
+			Details: map[string]any{"code": a.Code}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create agency: %w", err)
+	}
+	return &a, nil
+}
+
+// Agencies lists every agency ordered by code; the tree is in ParentID.
+func (r *Registry) Agencies(ctx context.Context) ([]Agency, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, code, COALESCE(parent_id, ''), kind, names, phone, email, website, regions
+		FROM catalog_agencies ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("agencies: %w", err)
+	}
+	defer rows.Close()
+	var out []Agency
+	for rows.Next() {
+		var a Agency
+		var names, regions string
+		if err := rows.Scan(&a.ID, &a.Code, &a.ParentID, &a.Kind, &names, &a.Phone, &a.Email, &a.Website, &regions); err != nil {
+			return nil, fmt.Errorf("agencies: %w", err)
+		}
+		if err := json.Unmarshal([]byte(names), &a.Names); err != nil {
+			return nil, fmt.Errorf("agency %s names: %w", a.Code, err)
+		}
+		if err := json.Unmarshal([]byte(regions), &a.Regions); err != nil {
+			return nil, fmt.Errorf("agency %s regions: %w", a.Code, err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CreateService registers a service as version 1. A code already used is
+// ECONFLICT; an invalid passport or unknown agency is EINVALID.
+func (r *Registry) CreateService(ctx context.Context, actor string, p Passport, reason string) (*Service, error) {
+	p, err := r.check(ctx, p, reason)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{ID: db.NewID(), Version: 1, UpdatedAt: r.clock.Now(), UpdatedBy: actor, Passport: p}
+	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
+		doc, _ := json.Marshal(p)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_services (id, code, version, agency_id, status, level, recipients, category, mobile, passport, updated_at, updated_by)
+			VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, s.ID, p.Code, p.AgencyID, string(p.Status), int(p.Level),
+			p.Recipients, p.Category, p.Channels.Mobile, string(doc), s.UpdatedAt, actor); err != nil {
+			return err
+		}
+		return r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.created")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create service: %w", err)
+	}
+	return s, nil
+}
+
+// UpdateService publishes a new version of a service. expected is the
+// version the editor started from: if someone published in between, the
+// update is ECONFLICT and changes nothing, so no edit is silently lost.
+func (r *Registry) UpdateService(ctx context.Context, actor, code string, expected int, p Passport, reason string) (*Service, error) {
+	p.Code = code
+	p, err := r.check(ctx, p, reason)
+	if err != nil {
+		return nil, err
+	}
+	var s *Service
+	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
+		doc, _ := json.Marshal(p)
+		now := r.clock.Now()
+		var id string
+		err := tx.QueryRowContext(ctx, `UPDATE catalog_services SET version = version + 1, agency_id = $1, status = $2, level = $3, recipients = $4,
+			category = $5, mobile = $6, passport = $7, updated_at = $8, updated_by = $9 WHERE code = $10 AND version = $11 RETURNING id`,
+			p.AgencyID, string(p.Status), int(p.Level), p.Recipients, p.Category, p.Channels.Mobile, string(doc), now, actor, code, expected).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			if ok, err := rowExists(ctx, tx, `SELECT 1 FROM catalog_services WHERE code = $1`, code); err != nil || !ok {
+				if err == nil {
+					err = apperr.New(apperr.ENOTFOUND, msgNoSuchService)
+				}
+				return err
+			}
+			return apperr.New(apperr.ECONFLICT, msgStaleVersion)
+		}
+		if err != nil {
+			return err
+		}
+		s = &Service{ID: id, Version: expected + 1, UpdatedAt: now, UpdatedBy: actor, Passport: p}
+		return r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.updated")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update service: %w", err)
+	}
+	return s, nil
+}
+
+// check validates a passport, the reason for the change and the agency.
+func (r *Registry) check(ctx context.Context, p Passport, reason string) (Passport, error) {
+	p, err := p.normalize()
+	fields := map[string]string{}
+	if e := apperr.As(err); e != nil {
+		fields = e.Fields
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(reason)); n == 0 || n > 500 {
+		fields["reason"] = msgReason
+	}
+	var one int
+	if err := r.db.Reader().QueryRowContext(ctx, `SELECT 1 FROM catalog_agencies WHERE id = $1`, p.AgencyID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		fields["agency_id"] = msgAgency
+	} else if err != nil {
+		return p, fmt.Errorf("check agency: %w", err)
+	}
+	if len(fields) > 0 {
+		return p, apperr.Invalid(msgInvalid, fields)
+	}
+	return p, nil
+}
+
+func (r *Registry) recordVersion(ctx context.Context, tx *sql.Tx, s *Service, doc []byte, reason, action string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_service_versions (service_id, version, passport, changed_by, changed_at, reason)
+		VALUES ($1, $2, $3, $4, $5, $6)`, s.ID, s.Version, string(doc), s.UpdatedBy, s.UpdatedAt, strings.TrimSpace(reason)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_service_events WHERE service_id = $1`, s.ID); err != nil {
+		return err
+	}
+	for _, e := range s.LifeEvents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_service_events (service_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING`, s.ID, e); err != nil {
+			return err
+		}
+	}
+	return r.audit.Record(ctx, tx, audit.Record{Actor: s.UpdatedBy, Action: action, ObjectType: "service", ObjectID: s.ID,
+		Details: map[string]any{"code": s.Code, "version": s.Version, "reason": strings.TrimSpace(reason)}})
+}
+
+func rowExists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ServiceByCode returns the current version of a service; ENOTFOUND if none.
+func (r *Registry) ServiceByCode(ctx context.Context, code string) (*Service, error) {
+	list, _, err := r.Services(ctx, ServiceFilter{Code: &code, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, apperr.New(apperr.ENOTFOUND, msgNoSuchService)
+	}
+	return list[0], nil
+}
+
+// ServiceFilter selects services; nil fields do not filter.
+type ServiceFilter struct {
+	Code      *string
+	AgencyID  *string
+	Status    *Status
+	LifeEvent *string
+	Limit     int
+	Offset    int
+}
+
+// Services lists services by code with the total that match the filter.
+func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Code != nil {
+		add("s.code = $%d", *f.Code)
+	}
+	if f.AgencyID != nil {
+		add("s.agency_id = $%d", *f.AgencyID)
+	}
+	if f.Status != nil {
+		add("s.status = $%d", string(*f.Status))
+	}
+	if f.LifeEvent != nil {
+		add("EXISTS (SELECT 1 FROM catalog_service_events e WHERE e.service_id = s.id AND e.event = $%d)", *f.LifeEvent)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := r.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM catalog_services s`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count services: %w", err)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := r.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT s.id, s.version, s.updated_at, s.updated_by, s.passport FROM catalog_services s%s
+		ORDER BY s.code LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("services: %w", err)
+	}
+	defer rows.Close()
+	var out []*Service
+	for rows.Next() {
+		s := &Service{}
+		var doc string
+		if err := rows.Scan(&s.ID, &s.Version, &s.UpdatedAt, &s.UpdatedBy, &doc); err != nil {
+			return nil, 0, fmt.Errorf("services: %w", err)
+		}
+		if err := json.Unmarshal([]byte(doc), &s.Passport); err != nil {
+			return nil, 0, fmt.Errorf("service passport: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, total, rows.Err()
+}
+
+// History lists every version of a service, newest first.
+func (r *Registry) History(ctx context.Context, code string) ([]Version, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT v.version, v.changed_by, v.changed_at, v.reason, v.passport
+		FROM catalog_service_versions v JOIN catalog_services s ON s.id = v.service_id WHERE s.code = $1 ORDER BY v.version DESC`, code)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		var v Version
+		var doc string
+		if err := rows.Scan(&v.Version, &v.ChangedBy, &v.ChangedAt, &v.Reason, &doc); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		if err := json.Unmarshal([]byte(doc), &v.Passport); err != nil {
+			return nil, fmt.Errorf("history passport: %w", err)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, apperr.New(apperr.ENOTFOUND, msgNoSuchService)
+	}
+	return out, rows.Err()
+}
