@@ -129,8 +129,21 @@ func TestRegistry(t *testing.T) {
 		if _, total, _ := reg.Services(ctx, catalog.ServiceFilter{LifeEvent: &none}); total != 0 {
 			t.Errorf("retirement services: %d", total)
 		}
+		// KPIs count live services, automated ones and those in the app.
+		planned := birthCertificate(justice.ID)
+		planned.Code, planned.Status, planned.Level, planned.Channels = "marriage-appointment", catalog.StatusPlanned, catalog.LevelInformation, catalog.Channels{}
+		if _, err := reg.CreateService(ctx, "admin", planned, "Reja"); err != nil {
+			t.Fatal(err)
+		}
+		all, per, err := reg.KPIs(ctx)
+		if err != nil || all.Total != 2 || all.Live != 1 || all.Automated != 1 || all.Mobile != 1 || all.AutomatedShare() != 1 {
+			t.Errorf("kpis = %+v, %v", all, err)
+		}
+		if len(per) != 1 || per[0].Agency.Code != "adliya" || per[0].Total != 2 {
+			t.Errorf("per agency = %+v", per)
+		}
 		entries, n, _ := log.List(ctx, audit.Filter{})
-		if n != 4 || entries[0].Action != "catalog.service.updated" { // 2 agencies, created, updated
+		if n != 5 || entries[0].Action != "catalog.service.created" { // 2 agencies, created, updated, created
 			t.Errorf("audit: %d entries, newest %q", n, entries[0].Action)
 		}
 	})

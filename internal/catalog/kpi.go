@@ -1,0 +1,90 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+)
+
+// Targets are the programme's digitisation goals: how many services live on
+// the portal, what share of them automated (levels 4–5) and what share in
+// the mobile app.
+type Targets struct {
+	Live           int
+	AutomatedShare float64
+	MobileShare    float64
+}
+
+// DefaultTargets are the programme's: 700 services, 65 % automated, 75 % in
+// the mobile app.
+func DefaultTargets() Targets { return Targets{Live: 700, AutomatedShare: 0.65, MobileShare: 0.75} }
+
+// KPI is the state of digitisation of a set of services.
+type KPI struct {
+	// Total counts services in any status; Live those on the portal.
+	Total     int
+	Live      int
+	Automated int // live at levels 4–5
+	Mobile    int // live and in the mobile app
+}
+
+// AutomatedShare is the share of live services that are automated.
+func (k KPI) AutomatedShare() float64 { return share(k.Automated, k.Live) }
+
+// MobileShare is the share of live services in the mobile app.
+func (k KPI) MobileShare() float64 { return share(k.Mobile, k.Live) }
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// AgencyKPI is one agency's figures.
+type AgencyKPI struct {
+	Agency Agency
+	KPI
+}
+
+// KPIs counts the registry: overall and per agency (agencies with at least
+// one service, by code). Counting happens in the database, so the figures
+// always match the registry.
+func (r *Registry) KPIs(ctx context.Context) (KPI, []AgencyKPI, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT agency_id, count(*),
+			sum(CASE WHEN status = 'live' THEN 1 ELSE 0 END),
+			sum(CASE WHEN status = 'live' AND level >= 4 THEN 1 ELSE 0 END),
+			sum(CASE WHEN status = 'live' AND mobile THEN 1 ELSE 0 END)
+		FROM catalog_services GROUP BY agency_id`)
+	if err != nil {
+		return KPI{}, nil, fmt.Errorf("kpis: %w", err)
+	}
+	defer rows.Close()
+	byAgency := map[string]KPI{}
+	var all KPI
+	for rows.Next() {
+		var id string
+		var k KPI
+		if err := rows.Scan(&id, &k.Total, &k.Live, &k.Automated, &k.Mobile); err != nil {
+			return KPI{}, nil, fmt.Errorf("kpis: %w", err)
+		}
+		byAgency[id] = k
+		all.Total += k.Total
+		all.Live += k.Live
+		all.Automated += k.Automated
+		all.Mobile += k.Mobile
+	}
+	if err := rows.Err(); err != nil {
+		return KPI{}, nil, err
+	}
+	agencies, err := r.Agencies(ctx)
+	if err != nil {
+		return KPI{}, nil, err
+	}
+	var per []AgencyKPI
+	for _, a := range agencies {
+		if k, ok := byAgency[a.ID]; ok {
+			per = append(per, AgencyKPI{Agency: a, KPI: k})
+		}
+	}
+	return all, per, nil
+}
