@@ -39,6 +39,9 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.IntVar(&c.JobWorkers, "job-workers", c.JobWorkers, "background jobs run at once on this node")
 	fs.DurationVar(&c.JobLease, "job-lease", c.JobLease, "how long a node holds a job before others may take it over if the node died")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests and jobs")
+	fs.IntVar(&c.TargetServices, "target-services", c.TargetServices, "digitisation target: services live on the portal")
+	fs.Float64Var(&c.TargetAutomated, "target-automated", c.TargetAutomated, "digitisation target: share of live services at levels 4–5 (0–1)")
+	fs.Float64Var(&c.TargetMobile, "target-mobile", c.TargetMobile, "digitisation target: share of live services in the mobile app (0–1)")
 }
 
 // parseFlags parses args with defaults, then EGOV_* variables, then the

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/egovuz/egov/internal/catalog"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/identity/oidcprovider"
 	"github.com/egovuz/egov/internal/identity/password"
@@ -57,7 +58,11 @@ type App struct {
 	Accounts *identity.Service
 	OIDC     *oidcprovider.Module
 
+	// Registry is the unified registry of agencies and services.
+	Registry *catalog.Registry
+
 	identity  *identity.Module
+	catalog   *catalog.Module
 	portal    *portal.Module
 	consumers []consumer
 }
@@ -81,12 +86,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), portal.Migrations()}
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), portal.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -233,6 +238,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.portal.Routes(a.Web.Router())
+	a.Registry = catalog.New(a.DB, a.clock, a.Audit)
+	targets := catalog.Targets{Live: cfg.TargetServices, AutomatedShare: cfg.TargetAutomated, MobileShare: cfg.TargetMobile}
+	if a.catalog, err = catalog.NewModule(a.Registry, a.portal, targets, a.Web.Renderer()); err != nil {
+		return nil, err
+	}
+	a.catalog.Routes(a.Web.Router())
 
 	a.registerHousekeeping()
 

@@ -37,6 +37,10 @@ type Config struct {
 	JobWorkers      int
 	JobLease        time.Duration
 	ShutdownTimeout time.Duration
+	// KPI targets of the digitisation programme.
+	TargetServices  int
+	TargetAutomated float64
+	TargetMobile    float64
 	// Demo marks a node serving demo data: a banner says so.
 	Demo bool
 }
@@ -56,6 +60,9 @@ func Defaults() Config {
 		JobWorkers:      8,
 		JobLease:        time.Minute,
 		ShutdownTimeout: 30 * time.Second,
+		TargetServices:  700,
+		TargetAutomated: 0.65,
+		TargetMobile:    0.75,
 	}
 }
 
@@ -141,6 +148,9 @@ func (c *Config) Validate() error {
 	}
 	if c.JobLease < time.Second {
 		return configErr("--job-lease must be at least 1s")
+	}
+	if c.TargetServices < 1 || c.TargetAutomated <= 0 || c.TargetAutomated > 1 || c.TargetMobile <= 0 || c.TargetMobile > 1 {
+		return configErr("--target-services must be positive and --target-automated, --target-mobile between 0 and 1")
 	}
 	if c.ShutdownTimeout <= 0 {
 		return configErr("--shutdown-timeout must be positive")

@@ -142,3 +142,16 @@ func (m *Module) createLifeEvent(ctx context.Context, tx *sql.Tx, e LifeEvent, t
 	}
 	return true, nil
 }
+
+// LifeEventTitles names each life event in loc, for other modules' pages.
+func (m *Module) LifeEventTitles(ctx context.Context, loc i18n.Locale) (map[string]string, error) {
+	events, err := m.FindLifeEvents(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(events))
+	for _, e := range events {
+		out[e.Slug] = e.Title
+	}
+	return out, nil
+}

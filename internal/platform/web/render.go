@@ -106,6 +106,9 @@ func (v *View) N(key string, n int) string { return v.bundle.N(v.Locale, key, n)
 // Date formats t as a long date in the page's language.
 func (v *View) Date(t time.Time) string { return i18n.FormatDate(v.Locale, t) }
 
+// Int formats a whole number with the page language's digit grouping.
+func (v *View) Int(n int64) string { return i18n.FormatInt(v.Locale, n) }
+
 // Asset returns the cache-busting URL of a static file such as "css/egov.css".
 func (v *View) Asset(name string) string { return v.assets.URL(name) }
 

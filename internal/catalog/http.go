@@ -1,0 +1,174 @@
+package catalog
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"net/http"
+	"sort"
+
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/platform/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed locales
+var localeFS embed.FS
+
+// Locales is the catalogue's message catalog.
+func Locales() fs.FS {
+	sub, _ := fs.Sub(localeFS, "locales")
+	return sub
+}
+
+// LifeEvents names the life events the portal shows; the portal module
+// provides it.
+type LifeEvents interface {
+	LifeEventTitles(ctx context.Context, loc i18n.Locale) (map[string]string, error)
+}
+
+// Module serves the public catalogue and the digitisation figures.
+type Module struct {
+	reg     *Registry
+	events  LifeEvents
+	targets Targets
+	pages   struct{ list, service, kpi *web.Page }
+}
+
+// NewModule parses the catalogue's pages.
+func NewModule(reg *Registry, events LifeEvents, targets Targets, rd *web.Renderer) (*Module, error) {
+	m := &Module{reg: reg, events: events, targets: targets}
+	for name, dst := range map[string]**web.Page{"services": &m.pages.list, "service": &m.pages.service, "kpi": &m.pages.kpi} {
+		p, err := rd.Page(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		*dst = p
+	}
+	return m, nil
+}
+
+// Routes registers the public pages.
+func (m *Module) Routes(r *web.Router) {
+	r.Handle("GET /services", web.Public, m.showServices)
+	r.Handle("GET /services/{code}", web.Public, m.showService)
+	r.Handle("GET /kpi", web.Public, m.showKPIs)
+}
+
+// eventLink is a life event in the catalogue's filter.
+type eventLink struct {
+	Slug, Title string
+	Current     bool
+}
+
+// listView is the catalogue page.
+type listView struct {
+	Events   []eventLink
+	Event    string
+	Agency   *Agency
+	Services []*Service
+	Agencies map[string]Agency
+	Total    int
+}
+
+func (m *Module) agencyIndex(ctx context.Context) (map[string]Agency, []Agency, error) {
+	list, err := m.reg.Agencies(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx := make(map[string]Agency, len(list))
+	for _, a := range list {
+		idx[a.ID] = a
+	}
+	return idx, list, nil
+}
+
+func (m *Module) showServices(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	loc := web.Locale(ctx)
+	live := StatusLive
+	f := ServiceFilter{Status: &live, Limit: 1000}
+	v := listView{Event: r.URL.Query().Get("event")}
+	titles, err := m.events.LifeEventTitles(ctx, loc)
+	if err != nil {
+		return err
+	}
+	for slug, title := range titles {
+		v.Events = append(v.Events, eventLink{Slug: slug, Title: title, Current: slug == v.Event})
+	}
+	sort.Slice(v.Events, func(i, j int) bool { return v.Events[i].Title < v.Events[j].Title })
+	if v.Event != "" {
+		f.LifeEvent = &v.Event
+	}
+	idx, list, err := m.agencyIndex(ctx)
+	if err != nil {
+		return err
+	}
+	v.Agencies = idx
+	if code := r.URL.Query().Get("agency"); code != "" {
+		for i := range list {
+			if list[i].Code == code {
+				v.Agency = &list[i]
+				f.AgencyID = &list[i].ID
+			}
+		}
+	}
+	if v.Services, v.Total, err = m.reg.Services(ctx, f); err != nil {
+		return err
+	}
+	sort.SliceStable(v.Services, func(i, j int) bool { return v.Services[i].Name.Get(loc) < v.Services[j].Name.Get(loc) })
+	return m.pages.list.Render(w, r, http.StatusOK, v)
+}
+
+// serviceView is a service's page.
+type serviceView struct {
+	Service *Service
+	Agency  Agency
+	Events  []eventLink
+}
+
+func (m *Module) showService(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	s, err := m.reg.ServiceByCode(ctx, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	idx, _, err := m.agencyIndex(ctx)
+	if err != nil {
+		return err
+	}
+	titles, err := m.events.LifeEventTitles(ctx, web.Locale(ctx))
+	if err != nil {
+		return err
+	}
+	v := serviceView{Service: s, Agency: idx[s.AgencyID]}
+	for _, e := range s.LifeEvents {
+		if t, ok := titles[e]; ok {
+			v.Events = append(v.Events, eventLink{Slug: e, Title: t})
+		}
+	}
+	return m.pages.service.Render(w, r, http.StatusOK, v)
+}
+
+// kpiView is the digitisation page.
+type kpiView struct {
+	All       KPI
+	PerAgency []AgencyKPI
+	Targets   Targets
+}
+
+// Percent turns a share into a whole percentage, for bars and figures.
+func (kpiView) Percent(f float64) int { return int(f*100 + 0.5) }
+
+// LiveProgress is the share of the target number of live services reached.
+func (v kpiView) LiveProgress() float64 { return min(share(v.All.Live, v.Targets.Live), 1) }
+
+func (m *Module) showKPIs(w http.ResponseWriter, r *http.Request) error {
+	all, per, err := m.reg.KPIs(r.Context())
+	if err != nil {
+		return err
+	}
+	return m.pages.kpi.Render(w, r, http.StatusOK, kpiView{All: all, PerAgency: per, Targets: m.targets})
+}
