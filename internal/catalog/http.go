@@ -65,6 +65,7 @@ type eventLink struct {
 
 // listView is the catalogue page.
 type listView struct {
+	Query    string
 	Events   []eventLink
 	Event    string
 	Agency   *Agency
@@ -114,6 +115,14 @@ func (m *Module) showServices(w http.ResponseWriter, r *http.Request) error {
 				f.AgencyID = &list[i].ID
 			}
 		}
+	}
+	if v.Query = r.URL.Query().Get("q"); v.Query != "" {
+		// Search ranks by relevance; other filters do not apply.
+		if v.Services, err = m.reg.Search(ctx, v.Query, 50); err != nil {
+			return err
+		}
+		v.Total = len(v.Services)
+		return m.pages.list.Render(w, r, http.StatusOK, v)
 	}
 	if v.Services, v.Total, err = m.reg.Services(ctx, f); err != nil {
 		return err

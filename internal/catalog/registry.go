@@ -201,6 +201,9 @@ func (r *Registry) recordVersion(ctx context.Context, tx *sql.Tx, s *Service, do
 			return err
 		}
 	}
+	if err := r.indexService(ctx, tx, s.ID, s.Passport); err != nil {
+		return err
+	}
 	return r.audit.Record(ctx, tx, audit.Record{Actor: s.UpdatedBy, Action: action, ObjectType: "service", ObjectID: s.ID,
 		Details: map[string]any{"code": s.Code, "version": s.Version, "reason": strings.TrimSpace(reason)}})
 }
@@ -228,6 +231,7 @@ func (r *Registry) ServiceByCode(ctx context.Context, code string) (*Service, er
 
 // ServiceFilter selects services; nil fields do not filter.
 type ServiceFilter struct {
+	ID        *string
 	Code      *string
 	AgencyID  *string
 	Status    *Status
@@ -243,6 +247,9 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ID != nil {
+		add("s.id = $%d", *f.ID)
 	}
 	if f.Code != nil {
 		add("s.code = $%d", *f.Code)
