@@ -244,6 +244,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.catalog.Routes(a.Web.Router())
+	if err := a.catalog.APIRoutes(a.Web); err != nil {
+		return nil, err
+	}
 
 	a.registerHousekeeping()
 

@@ -60,6 +60,7 @@ type Server struct {
 	metrics  *httpMetrics
 	checks   []namedCheck
 	inner    []Middleware
+	api      OpenAPI
 	gzPool   sync.Pool
 }
 
@@ -102,11 +103,15 @@ func New(opts Options) (*Server, error) {
 	s.router.Handle("GET /readyz", Public, s.readyz)
 	s.router.Handle("GET /metrics", Public, s.metricsHandler())
 	s.router.Handle("POST /prefs", Public, s.savePrefs)
+	s.router.Handle("GET /api/v1/openapi.json", Public, s.api.serve)
 	return s, nil
 }
 
 // Router is where modules register their routes.
 func (s *Server) Router() *Router { return s.router }
+
+// API is the OpenAPI document modules describe their JSON APIs in.
+func (s *Server) API() *OpenAPI { return &s.api }
 
 // Renderer parses module pages and renders errors.
 func (s *Server) Renderer() *Renderer { return s.renderer }
