@@ -235,3 +235,31 @@ func TestBrowserDemoSignInInEveryLanguage(t *testing.T) {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
 }
+
+func TestBrowserFindsAServiceInEitherScript(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seedCatalog(t, n)
+	var reached []string
+	for _, query := range []string{"туғилганлик", "tug'ilganlik"} {
+		do(t, ctx,
+			chromedp.Navigate(n.base+"/?lang=uz-Latn"),
+			chromedp.WaitVisible(chromedp.CSS(".hero #q")),
+			chromedp.SendKeys(chromedp.CSS(".hero #q"), query),
+			chromedp.Click(chromedp.CSS(`.hero form.search button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".service-list h3 a")),
+			chromedp.Click(chromedp.CSS(".service-list h3 a")),
+			chromedp.WaitVisible(chromedp.CSS("dl.summary-list")),
+		)
+		reached = append(reached, eval[string](t, ctx, `location.pathname + " " + document.querySelector("h1").textContent`))
+	}
+	if reached[0] != reached[1] || !strings.HasPrefix(reached[0], "/services/birth-certificate-duplicate Tugʻilganlik") {
+		t.Errorf("Cyrillic and Latin searches reached %q and %q", reached[0], reached[1])
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
