@@ -231,7 +231,6 @@ func (r *Registry) ServiceByCode(ctx context.Context, code string) (*Service, er
 
 // ServiceFilter selects services; nil fields do not filter.
 type ServiceFilter struct {
-	ID        *string
 	Code      *string
 	AgencyID  *string
 	Status    *Status
@@ -247,9 +246,6 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ID != nil {
-		add("s.id = $%d", *f.ID)
 	}
 	if f.Code != nil {
 		add("s.code = $%d", *f.Code)
@@ -283,17 +279,26 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 	defer rows.Close()
 	var out []*Service
 	for rows.Next() {
-		s := &Service{}
-		var doc string
-		if err := rows.Scan(&s.ID, &s.Version, &s.UpdatedAt, &s.UpdatedBy, &doc); err != nil {
-			return nil, 0, fmt.Errorf("services: %w", err)
-		}
-		if err := json.Unmarshal([]byte(doc), &s.Passport); err != nil {
-			return nil, 0, fmt.Errorf("service passport: %w", err)
+		s, err := scanService(rows)
+		if err != nil {
+			return nil, 0, err
 		}
 		out = append(out, s)
 	}
 	return out, total, rows.Err()
+}
+
+// scanService reads id, version, updated_at, updated_by and passport.
+func scanService(rows *sql.Rows) (*Service, error) {
+	s := &Service{}
+	var doc string
+	if err := rows.Scan(&s.ID, &s.Version, &s.UpdatedAt, &s.UpdatedBy, &doc); err != nil {
+		return nil, fmt.Errorf("services: %w", err)
+	}
+	if err := json.Unmarshal([]byte(doc), &s.Passport); err != nil {
+		return nil, fmt.Errorf("service passport: %w", err)
+	}
+	return s, nil
 }
 
 // History lists every version of a service, newest first.

@@ -37,26 +37,44 @@ func searchDoc(p Passport) string {
 }
 
 // indexService replaces a service's search text, in the caller's
-// transaction.
+// transaction: live services are indexed, others removed from the index.
 func (r *Registry) indexService(ctx context.Context, tx *sql.Tx, id string, p Passport) error {
-	doc := searchDoc(p)
-	if r.db.Engine() == db.Postgres {
-		_, err := tx.ExecContext(ctx, `INSERT INTO catalog_search (service_id, doc) VALUES ($1, $2)
-			ON CONFLICT (service_id) DO UPDATE SET doc = excluded.doc`, id, doc)
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_search WHERE service_id = $1`, id); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO catalog_search (service_id, doc) VALUES ($1, $2)`, id, doc)
-	return err
+	if p.Status != StatusLive {
+		return nil
+	}
+	doc := searchDoc(p)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_search (service_id, doc) VALUES ($1, $2)`, id, doc); err != nil {
+		return err
+	}
+	for _, w := range queryWords(doc) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_search_terms (term, length) VALUES ($1, $2) ON CONFLICT (term) DO NOTHING`,
+			w, len([]rune(w))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryWords splits folded text into its distinct words.
+func queryWords(folded string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // queryTerms folds a query and splits it into words.
 func queryTerms(q string) []string {
-	words := strings.FieldsFunc(translit.Fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	var out []string
-	for _, w := range words {
+	for _, w := range queryWords(translit.Fold(q)) {
 		if len([]rune(w)) > maxTermLen {
 			w = string([]rune(w)[:maxTermLen])
 		}
@@ -89,21 +107,17 @@ func (r *Registry) Search(ctx context.Context, q string, limit int) ([]*Service,
 	if err != nil || len(ids) > 0 {
 		return r.byIDs(ctx, ids, err)
 	}
-	vocab, err := r.vocabulary(ctx)
-	if err != nil {
-		return nil, err
-	}
 	alternatives := make([][]string, len(terms))
 	for i, t := range terms {
 		alternatives[i] = []string{t}
 		if len([]rune(t)) < minTypoLen {
 			continue
 		}
-		for _, v := range vocab {
-			if v != t && oneEditApart(t, v) {
-				alternatives[i] = append(alternatives[i], v)
-			}
+		near, err := r.nearWords(ctx, t)
+		if err != nil {
+			return nil, err
 		}
+		alternatives[i] = append(alternatives[i], near...)
 	}
 	ids, err = r.match(ctx, alternatives, limit)
 	return r.byIDs(ctx, ids, err)
@@ -123,9 +137,8 @@ func (r *Registry) match(ctx context.Context, alternatives [][]string, limit int
 			}
 			and = append(and, "("+strings.Join(or, " | ")+")")
 		}
-		rows, err = r.db.Reader().QueryContext(ctx, `SELECT x.service_id FROM catalog_search x JOIN catalog_services s ON s.id = x.service_id
-			WHERE s.status = 'live' AND x.tsv @@ to_tsquery('simple', $1)
-			ORDER BY ts_rank(x.tsv, to_tsquery('simple', $1)) DESC, s.code LIMIT $2`, strings.Join(and, " & "), limit)
+		rows, err = r.db.Reader().QueryContext(ctx, `SELECT service_id FROM catalog_search WHERE tsv @@ to_tsquery('simple', $1)
+			ORDER BY ts_rank(tsv, to_tsquery('simple', $1)) DESC, service_id LIMIT $2`, strings.Join(and, " & "), limit)
 	} else {
 		var and []string
 		for _, alts := range alternatives {
@@ -135,9 +148,8 @@ func (r *Registry) match(ctx context.Context, alternatives [][]string, limit int
 			}
 			and = append(and, "("+strings.Join(or, " OR ")+")")
 		}
-		rows, err = r.db.Reader().QueryContext(ctx, `SELECT x.service_id FROM catalog_search x JOIN catalog_services s ON s.id = x.service_id
-			WHERE s.status = 'live' AND catalog_search MATCH $1
-			ORDER BY bm25(catalog_search), s.code LIMIT $2`, strings.Join(and, " AND "), limit)
+		rows, err = r.db.Reader().QueryContext(ctx, `SELECT service_id FROM catalog_search WHERE catalog_search MATCH $1
+			ORDER BY rank LIMIT $2`, strings.Join(and, " AND "), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -154,13 +166,10 @@ func (r *Registry) match(ctx context.Context, alternatives [][]string, limit int
 	return ids, rows.Err()
 }
 
-// vocabulary lists the indexed words.
-func (r *Registry) vocabulary(ctx context.Context) ([]string, error) {
-	query := `SELECT term FROM catalog_search_terms`
-	if r.db.Engine() == db.Postgres {
-		query = `SELECT word FROM ts_stat('SELECT tsv FROM catalog_search')`
-	}
-	rows, err := r.db.Reader().QueryContext(ctx, query)
+// nearWords lists the indexed words one edit away from t.
+func (r *Registry) nearWords(ctx context.Context, t string) ([]string, error) {
+	n := len([]rune(t))
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT term FROM catalog_search_terms WHERE length BETWEEN $1 AND $2`, n-1, n+1)
 	if err != nil {
 		return nil, fmt.Errorf("search terms: %w", err)
 	}
@@ -171,23 +180,45 @@ func (r *Registry) vocabulary(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&w); err != nil {
 			return nil, fmt.Errorf("search terms: %w", err)
 		}
-		out = append(out, w)
+		if w != t && oneEditApart(t, w) {
+			out = append(out, w)
+		}
 	}
 	return out, rows.Err()
 }
 
-// byIDs loads services in the order given.
+// byIDs loads services in one query and returns them in the order given.
 func (r *Registry) byIDs(ctx context.Context, ids []string, err error) ([]*Service, error) {
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	out := make([]*Service, 0, len(ids))
-	for _, id := range ids {
-		list, _, err := r.Services(ctx, ServiceFilter{ID: &id, Limit: 1})
+	marks := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, version, updated_at, updated_by, passport FROM catalog_services
+		WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search results: %w", err)
+	}
+	defer rows.Close()
+	found := make(map[string]*Service, len(ids))
+	for rows.Next() {
+		s, err := scanService(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, list...)
+		found[s.ID] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*Service, 0, len(ids))
+	for _, id := range ids {
+		if s := found[id]; s != nil {
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }
