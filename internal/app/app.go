@@ -342,6 +342,9 @@ func (a *App) LoadDemo(ctx context.Context) error {
 	if err := a.Accounts.LoadDemo(ctx); err != nil {
 		return err
 	}
+	if err := a.Registry.LoadDemo(ctx); err != nil {
+		return err
+	}
 	return a.portal.LoadDemo(ctx)
 }
 

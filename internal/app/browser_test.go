@@ -242,7 +242,6 @@ func TestBrowserFindsAServiceInEitherScript(t *testing.T) {
 	if err := n.app.LoadDemo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	seedCatalog(t, n)
 	var reached []string
 	for _, query := range []string{"туғилганлик", "tug'ilganlik"} {
 		do(t, ctx,

@@ -3,50 +3,12 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/egovuz/egov/internal/catalog"
-	"github.com/egovuz/egov/internal/platform/i18n"
 )
-
-// seedCatalog puts two agencies and three services into a node's registry.
-func seedCatalog(t *testing.T, n *node) {
-	t.Helper()
-	ctx := context.Background()
-	tx := func(uz, ru, en string) catalog.Texts { return catalog.Texts{i18n.UzLatn: uz, i18n.Ru: ru, i18n.En: en} }
-	justice, err := n.app.Registry.CreateAgency(ctx, "admin", catalog.Agency{Code: "adliya", Kind: catalog.KindMinistry,
-		Names: tx("Adliya vazirligi", "Министерство юстиции", "Ministry of Justice")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tax, err := n.app.Registry.CreateAgency(ctx, "admin", catalog.Agency{Code: "soliq", Kind: catalog.KindCommittee,
-		Names: tx("Soliq qoʻmitasi", "Налоговый комитет", "Tax Committee")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []catalog.Passport{
-		{Code: "birth-certificate-duplicate", AgencyID: justice.ID, Recipients: "citizen", Category: "civil-registry", LifeEvents: []string{"birth-of-a-child"},
-			Name:        tx("Tugʻilganlik haqidagi guvohnomaning takroriy nusxasi", "Повторное свидетельство о рождении", "Duplicate birth certificate"),
-			Description: tx("Yoʻqolgan guvohnoma oʻrniga yangisi.", "Новое свидетельство взамен утерянного.", "A new certificate for a lost one."),
-			Result:      tx("Guvohnoma", "Свидетельство", "Certificate"), Fee: catalog.Fee{BCAMultiple: 0.1}, TermDays: 3,
-			Channels: catalog.Channels{Portal: true, Mobile: true}, Level: catalog.LevelTransactional, Status: catalog.StatusLive},
-		{Code: "sole-proprietor-registration", AgencyID: tax.ID, Recipients: "business", Category: "business", LifeEvents: []string{"starting-a-business"},
-			Name:        tx("Yakka tartibdagi tadbirkorni roʻyxatdan oʻtkazish", "Регистрация индивидуального предпринимателя", "Registering a sole proprietor"),
-			Description: tx("Oʻz biznesingizni boshlang.", "Начните своё дело.", "Start your own business."),
-			Result:      tx("Guvohnoma", "Свидетельство", "Certificate"), TermDays: 1,
-			Channels: catalog.Channels{Portal: true}, Level: catalog.LevelSubmission, Status: catalog.StatusLive},
-		{Code: "tax-debt-statement", AgencyID: tax.ID, Recipients: "both", Category: "taxes",
-			Name:        tx("Soliq qarzi yoʻqligi haqida maʼlumotnoma", "Справка об отсутствии налоговой задолженности", "No tax debt statement"),
-			Description: tx("Qarz yoʻqligini tasdiqlaydi.", "Подтверждает отсутствие долга.", "Confirms you owe no tax."),
-			Result:      tx("Maʼlumotnoma", "Справка", "Statement"), Channels: catalog.Channels{Office: true}, Level: catalog.LevelInformation, Status: catalog.StatusPlanned},
-	} {
-		if _, err := n.app.Registry.CreateService(ctx, "admin", s, "seed"); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestCatalogueThroughTheSite(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, databaseURL string) {
@@ -54,7 +16,6 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 		if err := n.app.LoadDemo(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		seedCatalog(t, n)
 		c := &http.Client{}
 
 		// The home page's life event leads to its services.
@@ -63,7 +24,7 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 			t.Errorf("home page life event does not link to its services")
 		}
 		_, page := fetch(t, c, "GET", n.base+"/services?event=birth-of-a-child&lang=ru", nil)
-		if !strings.Contains(page, "Повторное свидетельство о рождении") || strings.Contains(page, "индивидуального предпринимателя") {
+		if !strings.Contains(page, `href="/services/birth-certificate-duplicate"`) || strings.Contains(page, `href="/services/sole-proprietor-registration"`) {
 			t.Errorf("life event filter")
 		}
 		// Search finds the service whichever script the query is in.
@@ -74,7 +35,7 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 			}
 		}
 		resp, page := fetch(t, c, "GET", n.base+"/services/birth-certificate-duplicate?lang=uz-Cyrl", nil)
-		if resp.StatusCode != 200 || !strings.Contains(page, "Туғилганлик ҳақидаги гувоҳноманинг такрорий нусхаси") || !strings.Contains(page, "3 иш куни") {
+		if resp.StatusCode != 200 || !strings.Contains(page, "<h1>Туғилганлик") || !strings.Contains(page, " иш куни") {
 			t.Errorf("service page: %d", resp.StatusCode)
 		}
 		if resp, _ := fetch(t, c, "GET", n.base+"/services/no-such", nil); resp.StatusCode != 404 {
@@ -97,11 +58,12 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &k); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("kpis: %d %v", resp.StatusCode, err)
 		}
-		if k.Overall.Live != live || k.Overall.Automated != automated || k.Overall.Mobile != mobile || live != 2 || k.Targets.Live != 700 {
+		if k.Overall.Live != live || k.Overall.Automated != automated || k.Overall.Mobile != mobile || live < 60 || k.Targets.Live != 700 {
 			t.Errorf("kpis %+v; database live=%d automated=%d mobile=%d", k, live, automated, mobile)
 		}
 		_, kpiPage := fetch(t, c, "GET", n.base+"/kpi?lang=en", nil)
-		if !strings.Contains(kpiPage, `<p class="kpi-figure">2 <span class="small">/ 700</span></p>`) || !strings.Contains(kpiPage, "50 %") {
+		if !strings.Contains(kpiPage, fmt.Sprintf(`<p class="kpi-figure">%d <span class="small">/ 700</span></p>`, live)) ||
+			!strings.Contains(kpiPage, fmt.Sprintf(`<p class="kpi-figure">%d %% <span class="small">/ 65 %%</span></p>`, int(float64(automated)/float64(live)*100+0.5))) {
 			t.Errorf("KPI page does not show the counts")
 		}
 
@@ -110,9 +72,11 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 			Items []struct{ Code, Agency string }
 			Total int
 		}
-		_, body = fetch(t, c, "GET", n.base+"/api/v1/services?agency=soliq&status=any", nil)
+		var taxServices int
+		n.app.DB.Reader().QueryRow(`SELECT count(*) FROM catalog_services s JOIN catalog_agencies a ON a.id = s.agency_id WHERE a.code = 'soliq'`).Scan(&taxServices)
+		_, body = fetch(t, c, "GET", n.base+"/api/v1/services?agency=soliq&status=any&limit=500", nil)
 		json.Unmarshal([]byte(body), &list)
-		if list.Total != 2 || list.Items[0].Agency != "soliq" {
+		if list.Total != taxServices || taxServices == 0 || len(list.Items) != taxServices || list.Items[0].Agency != "soliq" {
 			t.Errorf("services by agency: %+v", list)
 		}
 		resp, body = fetch(t, c, "GET", n.base+"/api/v1/services?limit=abc", nil)

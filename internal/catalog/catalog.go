@@ -146,8 +146,9 @@ type Channels struct {
 
 // Passport is everything the registry knows of one service, in one version.
 type Passport struct {
-	Code         string     `json:"code"`
-	AgencyID     string     `json:"agency_id"`
+	Code     string `json:"code"`
+	AgencyID string `json:"agency_id"`
+	// Participants are the IDs of the other agencies that take part.
 	Participants []string   `json:"participants,omitempty"`
 	Recipients   string     `json:"recipients"`
 	Category     string     `json:"category"`
@@ -238,6 +239,13 @@ func (p Passport) normalize() (Passport, error) {
 			f["life_events"] = msgLifeEvent
 		}
 	}
+	if len(p.Fee.Exemptions) > 0 {
+		done, missing := p.Fee.Exemptions.complete()
+		p.Fee.Exemptions = done
+		if len(missing) > 0 {
+			f["fee"] = msgTextMissing
+		}
+	}
 	if p.Fee.BCAMultiple < 0 || p.Fee.FixedSum < 0 || (p.Fee.BCAMultiple > 0 && p.Fee.FixedSum > 0) || p.Fee.BCAMultiple > 10000 {
 		f["fee"] = msgFee
 	}
@@ -255,7 +263,7 @@ func (p Passport) normalize() (Passport, error) {
 	for i := range p.Documents {
 		done, missing := p.Documents[i].Name.complete()
 		p.Documents[i].Name = done
-		if len(missing) > 0 {
+		if len(missing) > 0 || (p.Documents[i].HeldByState && strings.TrimSpace(p.Documents[i].Registry) == "") {
 			f["documents"] = msgTextMissing
 		}
 	}
