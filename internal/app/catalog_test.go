@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
 )
 
 func TestCatalogueThroughTheSite(t *testing.T) {
