@@ -219,14 +219,18 @@ func rowExists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool
 
 // ServiceByCode returns the current version of a service; ENOTFOUND if none.
 func (r *Registry) ServiceByCode(ctx context.Context, code string) (*Service, error) {
-	list, _, err := r.Services(ctx, ServiceFilter{Code: &code, Limit: 1})
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, version, updated_at, updated_by, passport FROM catalog_services WHERE code = $1`, code)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("service %s: %w", code, err)
 	}
-	if len(list) == 0 {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 		return nil, apperr.New(apperr.ENOTFOUND, msgNoSuchService)
 	}
-	return list[0], nil
+	return scanService(rows)
 }
 
 // ServiceFilter selects services; nil fields do not filter.
