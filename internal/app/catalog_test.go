@@ -66,6 +66,13 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 			t.Errorf("KPI page does not show the counts")
 		}
 
+		// The plan flags services past their deadline.
+		var planned int
+		n.app.DB.Reader().QueryRow(`SELECT count(*) FROM catalog_services WHERE status IN ('planned', 'digitising')`).Scan(&planned)
+		if planned == 0 || strings.Count(kpiPage, `<tr class="overdue">`) == 0 || !strings.Contains(kpiPage, "Digitisation plan") {
+			t.Errorf("KPI page has no digitisation plan with overdue items (%d planned)", planned)
+		}
+
 		// The API pages and filters; errors are problem documents.
 		var list struct {
 			Items []struct{ Code, Agency string }

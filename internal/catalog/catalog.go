@@ -164,6 +164,15 @@ type Passport struct {
 	Level        Level      `json:"level"`
 	Status       Status     `json:"status"`
 	ProcessKey   string     `json:"process_key,omitempty"`
+	// Plan is the digitisation plan of a service not yet live.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Plan says how far a service is to be digitised, by when and by whom.
+type Plan struct {
+	TargetLevel   Level     `json:"target_level"`
+	Deadline      time.Time `json:"deadline"`
+	ResponsibleID string    `json:"responsible_id"`
 }
 
 // Service is a service as published: its passport and version.
@@ -203,6 +212,7 @@ const (
 	msgStatus        = "catalog.passport.status"
 	msgAgency        = "catalog.passport.agency"
 	msgReason        = "catalog.passport.reason"
+	msgPlan          = "catalog.passport.plan"
 	msgStaleVersion  = "catalog.passport.stale"
 	msgNoSuchService = "catalog.service.not_found"
 	msgAgencyCode    = "catalog.agency.code"
@@ -259,6 +269,9 @@ func (p Passport) normalize() (Passport, error) {
 	case StatusPlanned, StatusDigitising, StatusLive, StatusSuspended, StatusRetired:
 	default:
 		f["status"] = msgStatus
+	}
+	if p.Plan != nil && (p.Plan.TargetLevel <= p.Level || p.Plan.TargetLevel > LevelProactive || p.Plan.Deadline.IsZero() || p.Plan.ResponsibleID == "") {
+		f["plan"] = msgPlan
 	}
 	for i := range p.Documents {
 		done, missing := p.Documents[i].Name.complete()

@@ -659,6 +659,15 @@ func (d demoService) passport(agencies map[string]string) (Passport, error) {
 	if p.AgencyID == "" {
 		return p, fmt.Errorf("demo service %s: no agency %s", d.code, d.agency)
 	}
+	if d.status == StatusPlanned || d.status == StatusDigitising {
+		// Services not yet live get a plan; every third one is past its
+		// deadline, so the plan shows what overdue looks like.
+		deadline := time.Date(2027, time.Month(1+len(d.code)%12), 28, 0, 0, 0, 0, time.UTC)
+		if len(d.code)%3 == 0 {
+			deadline = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+		}
+		p.Plan = &Plan{TargetLevel: min(d.level+2, LevelProactive), Deadline: deadline, ResponsibleID: p.AgencyID}
+	}
 	for _, code := range strings.Fields(d.with) {
 		id := agencies[code]
 		if id == "" {

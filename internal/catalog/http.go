@@ -166,6 +166,9 @@ type kpiView struct {
 	All       KPI
 	PerAgency []AgencyKPI
 	Targets   Targets
+	Plan      []PlanItem
+	PlanBy    []AgencyPlan
+	Agencies  map[string]Agency
 }
 
 // Percent turns a share into a whole percentage, for bars and figures.
@@ -179,5 +182,13 @@ func (m *Module) showKPIs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return m.pages.kpi.Render(w, r, http.StatusOK, kpiView{All: all, PerAgency: per, Targets: m.targets})
+	plan, planBy, err := m.reg.DigitisationPlan(r.Context())
+	if err != nil {
+		return err
+	}
+	idx, _, err := m.agencyIndex(r.Context())
+	if err != nil {
+		return err
+	}
+	return m.pages.kpi.Render(w, r, http.StatusOK, kpiView{All: all, PerAgency: per, Targets: m.targets, Plan: plan, PlanBy: planBy, Agencies: idx})
 }

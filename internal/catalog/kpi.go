@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"sort"
 )
 
 // Targets are the programme's digitisation goals: how many services live on
@@ -87,4 +88,68 @@ func (r *Registry) KPIs(ctx context.Context) (KPI, []AgencyKPI, error) {
 		}
 	}
 	return all, per, nil
+}
+
+// PlanItem is a service on the digitisation plan.
+type PlanItem struct {
+	Service *Service
+	Overdue bool
+}
+
+// AgencyPlan is one responsible agency's share of the plan.
+type AgencyPlan struct {
+	Agency  Agency
+	Items   int
+	Overdue int
+}
+
+// DigitisationPlan lists the services being planned or digitised that have
+// a plan, soonest deadline first, flagging those past it, with the count per
+// responsible agency.
+func (r *Registry) DigitisationPlan(ctx context.Context) ([]PlanItem, []AgencyPlan, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, version, updated_at, updated_by, passport FROM catalog_services
+		WHERE status IN ('planned', 'digitising') ORDER BY code`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan: %w", err)
+	}
+	defer rows.Close()
+	now := r.clock.Now()
+	var items []PlanItem
+	counts := map[string]*AgencyPlan{}
+	for rows.Next() {
+		s, err := scanService(rows)
+		if err != nil {
+			return nil, nil, err
+		}
+		if s.Plan == nil {
+			continue
+		}
+		it := PlanItem{Service: s, Overdue: s.Plan.Deadline.Before(now)}
+		items = append(items, it)
+		c := counts[s.Plan.ResponsibleID]
+		if c == nil {
+			c = &AgencyPlan{}
+			counts[s.Plan.ResponsibleID] = c
+		}
+		c.Items++
+		if it.Overdue {
+			c.Overdue++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Service.Plan.Deadline.Before(items[j].Service.Plan.Deadline) })
+	agencies, err := r.Agencies(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var per []AgencyPlan
+	for _, a := range agencies {
+		if c := counts[a.ID]; c != nil {
+			c.Agency = a
+			per = append(per, *c)
+		}
+	}
+	return items, per, nil
 }

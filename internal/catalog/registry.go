@@ -182,6 +182,13 @@ func (r *Registry) check(ctx context.Context, p Passport, reason string) (Passpo
 	} else if err != nil {
 		return p, fmt.Errorf("check agency: %w", err)
 	}
+	if p.Plan != nil && fields["plan"] == "" {
+		if err := r.db.Reader().QueryRowContext(ctx, `SELECT 1 FROM catalog_agencies WHERE id = $1`, p.Plan.ResponsibleID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			fields["plan"] = msgPlan
+		} else if err != nil {
+			return p, fmt.Errorf("check plan agency: %w", err)
+		}
+	}
 	if len(fields) > 0 {
 		return p, apperr.Invalid(msgInvalid, fields)
 	}

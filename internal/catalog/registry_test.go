@@ -148,3 +148,39 @@ func TestRegistry(t *testing.T) {
 		}
 	})
 }
+
+func TestDigitisationPlan(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+		reg := catalog.New(d, c, audit.New(d, c))
+		ag, err := reg.CreateAgency(ctx, "admin", catalog.Agency{Code: "adliya", Kind: catalog.KindMinistry,
+			Names: texts("Adliya vazirligi", "Министерство юстиции", "Ministry of Justice")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := func(code string, deadline time.Time, target catalog.Level) error {
+			p := birthCertificate(ag.ID)
+			p.Code, p.Status, p.Level = code, catalog.StatusDigitising, catalog.LevelSubmission
+			p.Plan = &catalog.Plan{TargetLevel: target, Deadline: deadline, ResponsibleID: ag.ID}
+			_, err := reg.CreateService(ctx, "admin", p, "reja")
+			return err
+		}
+		if err := add("late-service", time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC), catalog.LevelTransactional); err != nil {
+			t.Fatal(err)
+		}
+		if err := add("next-year-service", time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), catalog.LevelProactive); err != nil {
+			t.Fatal(err)
+		}
+		if err := add("backwards-plan", time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), catalog.LevelDownloadable); apperr.As(err) == nil || apperr.As(err).Fields["plan"] == "" {
+			t.Errorf("a plan below the current level: %v", err)
+		}
+		items, per, err := reg.DigitisationPlan(ctx)
+		if err != nil || len(items) != 2 || items[0].Service.Code != "late-service" || !items[0].Overdue || items[1].Overdue {
+			t.Fatalf("plan = %+v, %v", items, err)
+		}
+		if len(per) != 1 || per[0].Items != 2 || per[0].Overdue != 1 {
+			t.Errorf("per agency = %+v", per)
+		}
+	})
+}
