@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -25,7 +27,18 @@ type Registry struct {
 	db    *db.DB
 	clock clock.Clock
 	audit Auditor
+	// agencies caches the agency list, which every catalogue page shows and
+	// which changes rarely: a change on another node is seen within
+	// agencyCacheTTL, on this node at once.
+	agencies struct {
+		sync.Mutex
+		list []Agency
+		at   time.Time
+	}
 }
+
+// agencyCacheTTL bounds how stale the agency list of a node can be.
+const agencyCacheTTL = 10 * time.Second
 
 // New returns the registry.
 func New(d *db.DB, c clock.Clock, a Auditor) *Registry {
@@ -76,11 +89,29 @@ func (r *Registry) CreateAgency(ctx context.Context, actor string, a Agency) (*A
 	if err != nil {
 		return nil, fmt.Errorf("create agency: %w", err)
 	}
+	r.agencies.Lock()
+	r.agencies.list = nil
+	r.agencies.Unlock()
 	return &a, nil
 }
 
 // Agencies lists every agency ordered by code; the tree is in ParentID.
+// The list is shared: callers must not modify it.
 func (r *Registry) Agencies(ctx context.Context) ([]Agency, error) {
+	r.agencies.Lock()
+	defer r.agencies.Unlock()
+	if r.agencies.list != nil && time.Since(r.agencies.at) < agencyCacheTTL {
+		return r.agencies.list, nil
+	}
+	list, err := r.loadAgencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.agencies.list, r.agencies.at = list, time.Now()
+	return list, nil
+}
+
+func (r *Registry) loadAgencies(ctx context.Context) ([]Agency, error) {
 	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, code, COALESCE(parent_id, ''), kind, names, phone, email, website, regions
 		FROM catalog_agencies ORDER BY code`)
 	if err != nil {
