@@ -177,7 +177,7 @@ func (r *Registry) UpdateService(ctx context.Context, actor, code string, expect
 			category = $5, mobile = $6, passport = $7, updated_at = $8, updated_by = $9 WHERE code = $10 AND version = $11 RETURNING id`,
 			p.AgencyID, string(p.Status), int(p.Level), p.Recipients, p.Category, p.Channels.Mobile, string(doc), now, actor, code, expected).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			if ok, err := rowExists(ctx, tx, `SELECT 1 FROM catalog_services WHERE code = $1`, code); err != nil || !ok {
+			if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM catalog_services WHERE code = $1`, code); err != nil || !ok {
 				if err == nil {
 					err = apperr.New(apperr.ENOTFOUND, msgNoSuchService)
 				}
@@ -244,15 +244,6 @@ func (r *Registry) recordVersion(ctx context.Context, tx *sql.Tx, s *Service, do
 	}
 	return r.audit.Record(ctx, tx, audit.Record{Actor: s.UpdatedBy, Action: action, ObjectType: "service", ObjectID: s.ID,
 		Details: map[string]any{"code": s.Code, "version": s.Version, "reason": strings.TrimSpace(reason)}})
-}
-
-func rowExists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // ServiceByCode returns the current version of a service; ENOTFOUND if none.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/audit"
+	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/i18n/translit"
 )
 
@@ -76,14 +77,14 @@ func (s *Service) GrantRole(ctx context.Context, actor *Principal, userID string
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if ok, err := exists(ctx, tx, `SELECT 1 FROM identity_users WHERE id = $1`, userID); err != nil || !ok {
+		if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_users WHERE id = $1`, userID); err != nil || !ok {
 			if err == nil {
 				err = apperr.New(apperr.ENOTFOUND, errNoSuchAccount)
 			}
 			return err
 		}
 		if g.AgencyID != "" {
-			if ok, err := exists(ctx, tx, `SELECT 1 FROM identity_agencies WHERE id = $1`, g.AgencyID); err != nil || !ok {
+			if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_agencies WHERE id = $1`, g.AgencyID); err != nil || !ok {
 				if err == nil {
 					err = apperr.Invalid(msgAgencyNeeded, map[string]string{"agency": msgAgencyNeeded})
 				}

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -120,8 +119,6 @@ func noticeFrom(r *http.Request) string {
 	}
 	return ""
 }
-
-func (v formView) Error(field string) string { return v.Errors[field] }
 
 // throttle refuses a client address that tries to sign in or register too
 // often.
@@ -312,7 +309,7 @@ func (m *Module) endOtherSessions(w http.ResponseWriter, r *http.Request) error 
 	if err := m.svc.EndOtherSessions(r.Context(), p.User.ID, p.Session.ID); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/profile/sessions?ended="+strconv.Itoa(1), http.StatusSeeOther)
+	http.Redirect(w, r, "/profile/sessions?ended=1", http.StatusSeeOther)
 	return nil
 }
 

@@ -175,13 +175,13 @@ func (s *Service) Register(ctx context.Context, in Registration) (*User, error) 
 		u.Locale = "uz-Latn"
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if taken, err := exists(ctx, tx, `SELECT 1 FROM identity_users WHERE pinfl = $1`, u.PINFL); err != nil || taken {
+		if taken, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_users WHERE pinfl = $1`, u.PINFL); err != nil || taken {
 			if taken {
 				return apperr.Invalid(msgFormInvalid, map[string]string{"pinfl": msgPINFLTaken})
 			}
 			return err
 		}
-		if taken, err := exists(ctx, tx, `SELECT 1 FROM identity_users WHERE phone = $1`, u.Phone); err != nil || taken {
+		if taken, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_users WHERE phone = $1`, u.Phone); err != nil || taken {
 			if taken {
 				return apperr.Invalid(msgFormInvalid, map[string]string{"phone": msgPhoneTaken})
 			}
@@ -207,15 +207,6 @@ func apperrMessage(err error) string {
 		return e.Message
 	}
 	return msgFormInvalid
-}
-
-func exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // loginKey is the throttle key of an identifier as typed: PINFL digits or

@@ -51,7 +51,6 @@ import (
 	"bytes"
 	"embed"
 	"io/fs"
-	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -420,6 +419,3 @@ func localeIndex(loc i18n.Locale) int {
 
 // text is a string in each locale, indexed like i18n.All.
 type text [4]string
-
-// empty reports whether t holds no text.
-func (t text) empty() bool { return strings.Join(t[:], "") == "" }

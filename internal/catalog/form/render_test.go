@@ -29,9 +29,6 @@ type applyView struct {
 	Errors map[string]string
 }
 
-// hostileLabel is a label a careless or malicious author might write.
-const hostileLabel = `<script>alert(1)</script>`
-
 // renderForm is a form whose texts try to break out of the page.
 func renderForm(t *testing.T) *Form {
 	t.Helper()

@@ -225,3 +225,14 @@ func (d *DB) SkipLocked() string {
 func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
+
+// Exists tells whether query, run in tx, returns a row. Use it for "is there
+// such a record" checks inside a transaction.
+func Exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -70,9 +70,6 @@ func (rd *Renderer) Page(fsys fs.FS, name string, partials ...string) (*Page, er
 	return &Page{r: rd, name: name, tmpl: t}, nil
 }
 
-// Name is the path of the page's template.
-func (p *Page) Name() string { return p.name }
-
 // View is what every template sees: the page's own Data plus what the layout
 // needs, with helpers for translation and assets.
 type View struct {
