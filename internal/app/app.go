@@ -274,38 +274,7 @@ func (a *App) registerMetrics(reg *prometheus.Registry) {
 		}
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
-	gauge := func(name, help string, f func(ctx context.Context) (float64, error)) {
-		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			v, err := f(ctx)
-			if err != nil {
-				a.log.Warn("metric", "name", name, "err", err)
-				return -1
-			}
-			return v
-		}))
-	}
-	gauge("egov_jobs_pending", "Jobs waiting to run, including scheduled ones and retries.", func(ctx context.Context) (float64, error) {
-		s, err := a.Jobs.Stats(ctx)
-		return float64(s.Pending), err
-	})
-	gauge("egov_jobs_running", "Jobs being run now, on all nodes.", func(ctx context.Context) (float64, error) {
-		s, err := a.Jobs.Stats(ctx)
-		return float64(s.Running), err
-	})
-	gauge("egov_jobs_dead", "Jobs that failed every attempt and wait for an operator.", func(ctx context.Context) (float64, error) {
-		s, err := a.Jobs.Stats(ctx)
-		return float64(s.Dead), err
-	})
-	gauge("egov_outbox_pending", "Events committed but not yet published to NATS.", func(ctx context.Context) (float64, error) {
-		n, _, err := a.Relay.Lag(ctx)
-		return float64(n), err
-	})
-	gauge("egov_outbox_lag_seconds", "Age of the oldest unpublished event.", func(ctx context.Context) (float64, error) {
-		_, age, err := a.Relay.Lag(ctx)
-		return age.Seconds(), err
-	})
+	reg.MustRegister(newBacklogCollector(a))
 }
 
 // loadSecret returns the configured secret, or the one kept in the data dir,

@@ -146,6 +146,15 @@ type User struct {
 // FullName is "First Last" in Latin script.
 func (u *User) FullName() string { return u.FirstName + " " + u.LastName }
 
+// DisplayName is the person's name as a page in loc shows it: Cyrillic on
+// Uzbek Cyrillic pages, Latin otherwise.
+func (u *User) DisplayName(loc i18n.Locale) string {
+	if loc == i18n.UzCyrl && u.NameCyrl != "" {
+		return u.NameCyrl
+	}
+	return u.FullName()
+}
+
 // Organisation is a legal entity.
 type Organisation struct {
 	ID        string

@@ -74,11 +74,7 @@ func (m *Module) loadSession(next http.Handler) http.Handler {
 			m.log.WarnContext(r.Context(), "touch session", "err", err)
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
-		name := p.User.FullName()
-		if web.Locale(ctx) == "uz-Cyrl" {
-			name = p.User.NameCyrl
-		}
-		viewer := &web.Viewer{Name: name}
+		viewer := &web.Viewer{Name: p.User.DisplayName(web.Locale(ctx))}
 		if p.ActingFor != nil {
 			viewer.ActingFor = p.ActingFor.Org.Name
 		}

@@ -315,10 +315,7 @@ func (m *Module) showConsent(w http.ResponseWriter, r *http.Request, a *authRequ
 	if err != nil {
 		return err
 	}
-	v := consentView{ID: a.id, Client: c.Name, Person: p.User.FullName()}
-	if web.Locale(r.Context()) == "uz-Cyrl" && p.User.NameCyrl != "" {
-		v.Person = p.User.NameCyrl
-	}
+	v := consentView{ID: a.id, Client: c.Name, Person: p.User.DisplayName(web.Locale(r.Context()))}
 	if u, err := url.Parse(a.redirectURI); err == nil {
 		v.Redirect = u.Host
 	}
