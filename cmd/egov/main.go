@@ -28,6 +28,7 @@ Usage:
   egov migrate status [flags]   list each module's schema version
   egov demo [flags]             load demo data (running it twice changes nothing)
   egov audit verify [flags]     check the audit log's hash chain
+  egov registry export|import   the registry of services as JSON, CSV or XLSX
   egov version                  print the version
   egov help                     this text
 
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdout, stderr)
+	case "registry":
+		err = cmdRegistry(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "egov: unknown command %q (see 'egov help')\n", cmd)
 		return 2

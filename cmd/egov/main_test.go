@@ -146,6 +146,28 @@ func TestMigrateDemoAndAuditCommands(t *testing.T) {
 			if code != 0 || !regexp.MustCompile(`^audit log OK: \d+ entries verified`).MatchString(out) {
 				t.Errorf("audit verify: %d %q %q", code, out, stderr)
 			}
+			// The registry goes out and comes back unchanged; a broken
+			// file is refused line by line.
+			code, exported, stderr := egov(t, append([]string{"registry", "export", "--format", "json"}, args...)...)
+			if code != 0 || !strings.Contains(exported, `"egov-registry/1"`) {
+				t.Fatalf("registry export: %d %q", code, stderr)
+			}
+			file := filepath.Join(dir, "registry.json")
+			if err := os.WriteFile(file, []byte(exported), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, stderr = egov(t, append(append([]string{"registry", "import", "--format", "json", "--reason", "again"}, args...), file)...)
+			if code != 0 || !strings.Contains(out, "services: 0 new, 0 changed, 75 unchanged") {
+				t.Errorf("registry import: %d %q %q", code, out, stderr)
+			}
+			broken := strings.Replace(exported, `"term_days":`, `"term_days":"x",`, 1)
+			if err := os.WriteFile(file, []byte(broken), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, stderr := egov(t, append(append([]string{"registry", "import", "--format", "json", "--reason", "x"}, args...), file)...); code != 1 ||
+				!strings.Contains(stderr, "registry.json:") || !strings.Contains(stderr, "nothing was imported") {
+				t.Errorf("broken import: %d %q", code, stderr)
+			}
 			if engine != db.SQLite {
 				return
 			}

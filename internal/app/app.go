@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/catalog"
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/identity/oidcprovider"
 	"github.com/egovuz/egov/internal/identity/password"
@@ -91,7 +92,7 @@ func migrations() []db.Migrations {
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -215,7 +216,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if cfg.Demo {
 		messages.DemoRoutes(a.Web.Router())
 	}
-	accounts, err := identity.NewService(a.DB, a.clock, a.Audit, log, password.DefaultParams())
+	a.Registry = catalog.New(a.DB, a.clock, a.Audit)
+	accounts, err := identity.NewService(a.DB, a.clock, a.Audit, agencyDirectory{a.Registry}, log, password.DefaultParams())
 	if err != nil {
 		return nil, err
 	}
@@ -238,12 +240,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.portal.Routes(a.Web.Router())
-	a.Registry = catalog.New(a.DB, a.clock, a.Audit)
 	targets := catalog.Targets{Live: cfg.TargetServices, AutomatedShare: cfg.TargetAutomated, MobileShare: cfg.TargetMobile}
 	if a.catalog, err = catalog.NewModule(a.Registry, a.portal, targets, a.Web.Renderer()); err != nil {
 		return nil, err
 	}
 	a.catalog.Routes(a.Web.Router())
+	a.catalog.AdminRoutes(a.Web.Router(), identity.PermCatalogEdit, catalogStaff{})
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}
@@ -307,11 +309,12 @@ func (a *App) Consume(name, subject string, h events.Handler) {
 }
 
 // LoadDemo loads every module's demo data; loading twice changes nothing.
+// The catalog comes first: its agencies are the ones demo staff work in.
 func (a *App) LoadDemo(ctx context.Context) error {
-	if err := a.Accounts.LoadDemo(ctx); err != nil {
+	if err := a.Registry.LoadDemo(ctx); err != nil {
 		return err
 	}
-	if err := a.Registry.LoadDemo(ctx); err != nil {
+	if err := a.Accounts.LoadDemo(ctx); err != nil {
 		return err
 	}
 	return a.portal.LoadDemo(ctx)

@@ -20,6 +20,7 @@ func (m *Module) APIRoutes(s *web.Server) error {
 	r.Handle("GET /api/v1/agencies", web.Public, m.apiAgencies)
 	r.Handle("GET /api/v1/services", web.Public, m.apiServices)
 	r.Handle("GET /api/v1/services/{code}", web.Public, m.apiService)
+	r.Handle("GET /api/v1/services/{code}/form", web.Public, m.apiForm)
 	r.Handle("GET /api/v1/kpis", web.Public, m.apiKPIs)
 	return s.API().Describe(openAPIFragment)
 }

@@ -3,9 +3,12 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 )
@@ -646,6 +649,28 @@ func (r *Registry) LoadDemo(ctx context.Context) error {
 		}
 		if _, err := r.CreateService(ctx, demoActor, p, demoReason); err != nil {
 			return fmt.Errorf("demo service %s: %w", d.code, err)
+		}
+	}
+	return r.loadDemoForms(ctx)
+}
+
+// loadDemoForms publishes the example forms as the first form version of
+// the services they are named after (the file name is the service code
+// with underscores), unless the service already has a form.
+func (r *Registry) loadDemoForms(ctx context.Context) error {
+	examples := form.Examples()
+	names := slices.Sorted(maps.Keys(examples))
+	for _, name := range names {
+		code := strings.ReplaceAll(name, "_", "-")
+		versions, err := r.FormVersions(ctx, code)
+		if err != nil {
+			return err
+		}
+		if len(versions) > 0 {
+			continue
+		}
+		if _, err := r.PublishForm(ctx, demoActor, code, 0, examples[name], demoReason); err != nil {
+			return fmt.Errorf("demo form %s: %w", code, err)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
 )
@@ -34,19 +35,30 @@ type Module struct {
 	reg     *Registry
 	events  LifeEvents
 	targets Targets
-	pages   struct{ list, service, kpi *web.Page }
+	staff   Staff
+	pages   struct {
+		list, service, kpi, form                                   *web.Page
+		adminList, adminEdit, adminHistory, adminForm, adminImport *web.Page
+	}
 }
 
 // NewModule parses the catalogue's pages.
 func NewModule(reg *Registry, events LifeEvents, targets Targets, rd *web.Renderer) (*Module, error) {
 	m := &Module{reg: reg, events: events, targets: targets}
-	for name, dst := range map[string]**web.Page{"services": &m.pages.list, "service": &m.pages.service, "kpi": &m.pages.kpi} {
+	for name, dst := range map[string]**web.Page{"services": &m.pages.list, "service": &m.pages.service, "kpi": &m.pages.kpi,
+		"admin_services": &m.pages.adminList, "admin_service": &m.pages.adminEdit, "admin_history": &m.pages.adminHistory, "admin_form": &m.pages.adminForm,
+		"admin_import": &m.pages.adminImport} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
 		}
 		*dst = p
 	}
+	p, err := rd.Page(form.WithPartial(templateFS), "templates/form.html", form.Partial)
+	if err != nil {
+		return nil, err
+	}
+	m.pages.form = p
 	return m, nil
 }
 
@@ -54,6 +66,8 @@ func NewModule(reg *Registry, events LifeEvents, targets Targets, rd *web.Render
 func (m *Module) Routes(r *web.Router) {
 	r.Handle("GET /services", web.Public, m.showServices)
 	r.Handle("GET /services/{code}", web.Public, m.showService)
+	r.Handle("GET /services/{code}/form", web.Public, m.showFormPreview)
+	r.Handle("POST /services/{code}/form", web.Public, m.showFormPreview)
 	r.Handle("GET /kpi", web.Public, m.showKPIs)
 }
 
@@ -136,6 +150,8 @@ type serviceView struct {
 	Service *Service
 	Agency  Agency
 	Events  []eventLink
+	// Form is the current version of the application form, 0 if none.
+	Form int
 }
 
 func (m *Module) showService(w http.ResponseWriter, r *http.Request) error {
@@ -153,6 +169,9 @@ func (m *Module) showService(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := serviceView{Service: s, Agency: idx[s.AgencyID]}
+	if v.Form, err = m.reg.FormVersion(ctx, s.ID); err != nil {
+		return err
+	}
 	for _, e := range s.LifeEvents {
 		if t, ok := titles[e]; ok {
 			v.Events = append(v.Events, eventLink{Slug: e, Title: t})

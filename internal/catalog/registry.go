@@ -35,6 +35,9 @@ type Registry struct {
 		list []Agency
 		at   time.Time
 	}
+	// forms caches parsed form versions by formKey; a published version
+	// never changes.
+	forms sync.Map
 }
 
 // agencyCacheTTL bounds how stale the agency list of a node can be.
@@ -49,6 +52,25 @@ func New(d *db.DB, c clock.Clock, a Auditor) *Registry {
 // parent that does not exist, a bad code or kind or a missing name is
 // EINVALID.
 func (r *Registry) CreateAgency(ctx context.Context, actor string, a Agency) (*Agency, error) {
+	a, f := a.normalize()
+	if len(f) > 0 {
+		return nil, apperr.Invalid(msgInvalid, f)
+	}
+	a.ID = db.NewID()
+	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
+		return r.insertAgency(ctx, tx, actor, a, r.clock.Now(), "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create agency: %w", err)
+	}
+	r.clearAgencies()
+	return &a, nil
+}
+
+// normalize validates an agency's code, kind and names and returns it with
+// the names completed (Uzbek Cyrillic transliterated where missing) and the
+// contact details trimmed; problems come back as field -> message key.
+func (a Agency) normalize() (Agency, map[string]string) {
 	f := map[string]string{}
 	a.Code = strings.TrimSpace(a.Code)
 	if !codePattern.MatchString(a.Code) {
@@ -63,36 +85,70 @@ func (r *Registry) CreateAgency(ctx context.Context, actor string, a Agency) (*A
 	if len(missing) > 0 {
 		f["names"] = msgTextMissing
 	}
-	if len(f) > 0 {
-		return nil, apperr.Invalid(msgInvalid, f)
-	}
-	a.Names, a.ID = names, db.NewID()
+	a.Names = names
+	a.Phone, a.Email, a.Website = strings.TrimSpace(a.Phone), strings.TrimSpace(a.Email), strings.TrimSpace(a.Website)
 	if a.Regions == nil {
 		a.Regions = []string{}
 	}
-	namesJSON, _ := json.Marshal(a.Names)
-	regionsJSON, _ := json.Marshal(a.Regions)
-	var parent any
+	return a, f
+}
+
+// insertAgency writes a new, normalized agency with its ID set, and its
+// audit record, in the caller's transaction. reason, when given, is kept
+// in the audit record.
+func (r *Registry) insertAgency(ctx context.Context, tx *sql.Tx, actor string, a Agency, now time.Time, reason string) error {
+	namesJSON, regionsJSON, parent := agencyColumns(a)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_agencies (id, code, parent_id, kind, names, phone, email, website, regions, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, a.ID, a.Code, parent, string(a.Kind), namesJSON,
+		a.Phone, a.Email, a.Website, regionsJSON, now); err != nil {
+		return err
+	}
+	return r.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: "catalog.agency.created", ObjectType: "agency", ObjectID: a.ID,
+		Details: auditDetails(map[string]any{"code": a.Code}, reason)})
+}
+
+// updateAgency replaces everything but the ID and code of an existing,
+// normalized agency, with an audit record, in the caller's transaction.
+func (r *Registry) updateAgency(ctx context.Context, tx *sql.Tx, actor string, a Agency, now time.Time, reason string) error {
+	namesJSON, regionsJSON, parent := agencyColumns(a)
+	res, err := tx.ExecContext(ctx, `UPDATE catalog_agencies SET parent_id = $1, kind = $2, names = $3, phone = $4, email = $5, website = $6,
+		regions = $7, updated_at = $8 WHERE id = $9`, parent, string(a.Kind), namesJSON, a.Phone, a.Email, a.Website, regionsJSON, now, a.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if err == nil {
+			err = apperr.New(apperr.ENOTFOUND, msgNoSuchAgency)
+		}
+		return err
+	}
+	return r.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: "catalog.agency.updated", ObjectType: "agency", ObjectID: a.ID,
+		Details: auditDetails(map[string]any{"code": a.Code}, reason)})
+}
+
+// agencyColumns encodes an agency's names, regions and parent for SQL.
+func agencyColumns(a Agency) (names, regions string, parent any) {
+	n, _ := json.Marshal(a.Names)
+	g, _ := json.Marshal(a.Regions)
 	if a.ParentID != "" {
 		parent = a.ParentID
 	}
-	now := r.clock.Now()
-	err := r.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_agencies (id, code, parent_id, kind, names, phone, email, website, regions, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`, a.ID, a.Code, parent, string(a.Kind), string(namesJSON),
-			a.Phone, a.Email, a.Website, string(regionsJSON), now); err != nil {
-			return err
-		}
-		return r.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: "catalog.agency.created", ObjectType: "agency", ObjectID: a.ID,
-			Details: map[string]any{"code": a.Code}})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create agency: %w", err)
+	return string(n), string(g), parent
+}
+
+// auditDetails adds the reason for a change to audit details when there is one.
+func auditDetails(d map[string]any, reason string) map[string]any {
+	if reason = strings.TrimSpace(reason); reason != "" {
+		d["reason"] = reason
 	}
+	return d
+}
+
+// clearAgencies drops this node's cached agency list after a change.
+func (r *Registry) clearAgencies() {
 	r.agencies.Lock()
 	r.agencies.list = nil
 	r.agencies.Unlock()
-	return &a, nil
 }
 
 // Agencies lists every agency ordered by code; the tree is in ParentID.
@@ -103,7 +159,7 @@ func (r *Registry) Agencies(ctx context.Context) ([]Agency, error) {
 	if r.agencies.list != nil && time.Since(r.agencies.at) < agencyCacheTTL {
 		return r.agencies.list, nil
 	}
-	list, err := r.loadAgencies(ctx)
+	list, err := loadAgencies(ctx, r.db.Reader())
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +167,14 @@ func (r *Registry) Agencies(ctx context.Context) ([]Agency, error) {
 	return list, nil
 }
 
-func (r *Registry) loadAgencies(ctx context.Context) ([]Agency, error) {
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, code, COALESCE(parent_id, ''), kind, names, phone, email, website, regions
+// querier runs a query on the database or in a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadAgencies reads every agency, ordered by code.
+func loadAgencies(ctx context.Context, q querier) ([]Agency, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, code, COALESCE(parent_id, ''), kind, names, phone, email, website, regions
 		FROM catalog_agencies ORDER BY code`)
 	if err != nil {
 		return nil, fmt.Errorf("agencies: %w", err)
@@ -143,15 +205,10 @@ func (r *Registry) CreateService(ctx context.Context, actor string, p Passport, 
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{ID: db.NewID(), Version: 1, UpdatedAt: r.clock.Now(), UpdatedBy: actor, Passport: p}
+	var s *Service
 	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
-		doc, _ := json.Marshal(p)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_services (id, code, version, agency_id, status, level, recipients, category, mobile, passport, updated_at, updated_by)
-			VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, s.ID, p.Code, p.AgencyID, string(p.Status), int(p.Level),
-			p.Recipients, p.Category, p.Channels.Mobile, string(doc), s.UpdatedAt, actor); err != nil {
-			return err
-		}
-		return r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.created")
+		s, err = r.insertService(ctx, tx, actor, p, reason, r.clock.Now())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create service: %w", err)
@@ -162,6 +219,7 @@ func (r *Registry) CreateService(ctx context.Context, actor string, p Passport, 
 // UpdateService publishes a new version of a service. expected is the
 // version the editor started from: if someone published in between, the
 // update is ECONFLICT and changes nothing, so no edit is silently lost.
+// An unknown code is ENOTFOUND; an invalid passport or agency EINVALID.
 func (r *Registry) UpdateService(ctx context.Context, actor, code string, expected int, p Passport, reason string) (*Service, error) {
 	p.Code = code
 	p, err := r.check(ctx, p, reason)
@@ -170,26 +228,8 @@ func (r *Registry) UpdateService(ctx context.Context, actor, code string, expect
 	}
 	var s *Service
 	err = r.db.Tx(ctx, func(tx *sql.Tx) error {
-		doc, _ := json.Marshal(p)
-		now := r.clock.Now()
-		var id string
-		err := tx.QueryRowContext(ctx, `UPDATE catalog_services SET version = version + 1, agency_id = $1, status = $2, level = $3, recipients = $4,
-			category = $5, mobile = $6, passport = $7, updated_at = $8, updated_by = $9 WHERE code = $10 AND version = $11 RETURNING id`,
-			p.AgencyID, string(p.Status), int(p.Level), p.Recipients, p.Category, p.Channels.Mobile, string(doc), now, actor, code, expected).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM catalog_services WHERE code = $1`, code); err != nil || !ok {
-				if err == nil {
-					err = apperr.New(apperr.ENOTFOUND, msgNoSuchService)
-				}
-				return err
-			}
-			return apperr.New(apperr.ECONFLICT, msgStaleVersion)
-		}
-		if err != nil {
-			return err
-		}
-		s = &Service{ID: id, Version: expected + 1, UpdatedAt: now, UpdatedBy: actor, Passport: p}
-		return r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.updated")
+		s, err = r.updateService(ctx, tx, actor, expected, p, reason, r.clock.Now())
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update service: %w", err)
@@ -197,16 +237,49 @@ func (r *Registry) UpdateService(ctx context.Context, actor, code string, expect
 	return s, nil
 }
 
+// insertService writes a checked passport as version 1 of a new service,
+// with its history entry, search text and audit record, in the caller's
+// transaction.
+func (r *Registry) insertService(ctx context.Context, tx *sql.Tx, actor string, p Passport, reason string, now time.Time) (*Service, error) {
+	s := &Service{ID: db.NewID(), Version: 1, UpdatedAt: now, UpdatedBy: actor, Passport: p}
+	doc, _ := json.Marshal(p)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_services (id, code, version, agency_id, status, level, recipients, category, mobile, passport, updated_at, updated_by)
+		VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, s.ID, p.Code, p.AgencyID, string(p.Status), int(p.Level),
+		p.Recipients, p.Category, p.Channels.Mobile, string(doc), now, actor); err != nil {
+		return nil, err
+	}
+	return s, r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.created")
+}
+
+// updateService publishes a checked passport as the version after expected,
+// with its history entry, search text and audit record, in the caller's
+// transaction: ENOTFOUND if there is no service with the passport's code,
+// ECONFLICT if its current version is not expected.
+func (r *Registry) updateService(ctx context.Context, tx *sql.Tx, actor string, expected int, p Passport, reason string, now time.Time) (*Service, error) {
+	doc, _ := json.Marshal(p)
+	var id string
+	err := tx.QueryRowContext(ctx, `UPDATE catalog_services SET version = version + 1, agency_id = $1, status = $2, level = $3, recipients = $4,
+		category = $5, mobile = $6, passport = $7, updated_at = $8, updated_by = $9 WHERE code = $10 AND version = $11 RETURNING id`,
+		p.AgencyID, string(p.Status), int(p.Level), p.Recipients, p.Category, p.Channels.Mobile, string(doc), now, actor, p.Code, expected).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM catalog_services WHERE code = $1`, p.Code); err != nil || !ok {
+			if err == nil {
+				err = apperr.New(apperr.ENOTFOUND, msgNoSuchService)
+			}
+			return nil, err
+		}
+		return nil, apperr.New(apperr.ECONFLICT, msgStaleVersion)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{ID: id, Version: expected + 1, UpdatedAt: now, UpdatedBy: actor, Passport: p}
+	return s, r.recordVersion(ctx, tx, s, doc, reason, "catalog.service.updated")
+}
+
 // check validates a passport, the reason for the change and the agency.
 func (r *Registry) check(ctx context.Context, p Passport, reason string) (Passport, error) {
-	p, err := p.normalize()
-	fields := map[string]string{}
-	if e := apperr.As(err); e != nil {
-		fields = e.Fields
-	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(reason)); n == 0 || n > 500 {
-		fields["reason"] = msgReason
-	}
+	p, fields := p.validate(reason)
 	var one int
 	if err := r.db.Reader().QueryRowContext(ctx, `SELECT 1 FROM catalog_agencies WHERE id = $1`, p.AgencyID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 		fields["agency_id"] = msgAgency
@@ -224,6 +297,27 @@ func (r *Registry) check(ctx context.Context, p Passport, reason string) (Passpo
 		return p, apperr.Invalid(msgInvalid, fields)
 	}
 	return p, nil
+}
+
+// validate normalizes a passport and checks the reason for the change; the
+// problems come back as field -> message key (never nil). Whether the
+// agencies named exist is for the caller to check.
+func (p Passport) validate(reason string) (Passport, map[string]string) {
+	p, err := p.normalize()
+	fields := map[string]string{}
+	if e := apperr.As(err); e != nil {
+		fields = e.Fields
+	}
+	if !validReason(reason) {
+		fields["reason"] = msgReason
+	}
+	return p, fields
+}
+
+// validReason tells whether a reason for a change is given and short enough.
+func validReason(reason string) bool {
+	n := utf8.RuneCountInString(strings.TrimSpace(reason))
+	return n > 0 && n <= 500
 }
 
 func (r *Registry) recordVersion(ctx context.Context, tx *sql.Tx, s *Service, doc []byte, reason, action string) error {

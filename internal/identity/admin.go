@@ -70,11 +70,17 @@ func checkGrant(actor *Principal, g Grant) error {
 	return nil
 }
 
-// GrantRole gives a person a role (inside an agency for agency roles). The
-// actor must be allowed to (EFORBIDDEN); the change is audited.
+// GrantRole gives a person a role (inside an agency of the register for
+// agency roles; an unknown agency is EINVALID). The actor must be allowed to
+// (EFORBIDDEN); the change is audited.
 func (s *Service) GrantRole(ctx context.Context, actor *Principal, userID string, g Grant) error {
 	if err := checkGrant(actor, g); err != nil {
 		return err
+	}
+	if g.AgencyID != "" {
+		if err := s.checkAgency(ctx, g.AgencyID); err != nil {
+			return err
+		}
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_users WHERE id = $1`, userID); err != nil || !ok {
@@ -82,14 +88,6 @@ func (s *Service) GrantRole(ctx context.Context, actor *Principal, userID string
 				err = apperr.New(apperr.ENOTFOUND, errNoSuchAccount)
 			}
 			return err
-		}
-		if g.AgencyID != "" {
-			if ok, err := db.Exists(ctx, tx, `SELECT 1 FROM identity_agencies WHERE id = $1`, g.AgencyID); err != nil || !ok {
-				if err == nil {
-					err = apperr.Invalid(msgAgencyNeeded, map[string]string{"agency": msgAgencyNeeded})
-				}
-				return err
-			}
 		}
 		if err := grantRole(ctx, tx, userID, g, s.clock.Now(), actor.User.ID); err != nil {
 			return err

@@ -21,7 +21,7 @@ func BenchmarkLogin(b *testing.B) {
 		b.Run(string(engine), func(b *testing.B) {
 			d := dbtest.Open(b, engine, schema())
 			c := clock.System{}
-			svc, err := identity.NewService(d, c, audit.New(d, c), slog.New(slog.NewTextHandler(io.Discard, nil)), password.DefaultParams())
+			svc, err := identity.NewService(d, c, audit.New(d, c), testAgencies, slog.New(slog.NewTextHandler(io.Discard, nil)), password.DefaultParams())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -16,21 +16,13 @@ import (
 // DemoPassword is the password of every demo account (README lists them).
 const DemoPassword = "Demo-parol-2026"
 
-type demoAgency struct{ code, uz, ru, en string }
-
-var demoAgencies = []demoAgency{
-	{"ADLIYA", "Adliya vazirligi", "Министерство юстиции", "Ministry of Justice"},
-	{"SOLIQ", "Soliq qoʻmitasi", "Налоговый комитет", "Tax Committee"},
-	{"DXA", "Davlat xizmatlari agentligi", "Агентство государственных услуг", "Public Services Agency"},
-}
-
 type demoUser struct {
 	first, last string
 	born        string // 2006-01-02
 	sex         pinfl.Sex
 	phone       string
 	role        Role
-	agency      string // agency code for agency-scoped roles
+	agency      string // the register's agency code, for agency-scoped roles
 }
 
 // demoUsers are the demo accounts; each signs in with its phone number and
@@ -40,68 +32,72 @@ var demoUsers = []demoUser{
 	{"Malika", "Yusupova", "1985-11-02", pinfl.Female, "+998901000002", RoleCitizen, ""},
 	{"Dilshod", "Rahimov", "2001-03-09", pinfl.Male, "+998901000003", RoleCitizen, ""},
 	{"Bobur", "Toshmatov", "1978-08-21", pinfl.Male, "+998901000004", RoleBusinessRep, ""},
-	{"Nodira", "Saidova", "1988-01-30", pinfl.Female, "+998901000011", RoleOfficer, "ADLIYA"},
-	{"Jasur", "Ergashev", "1975-06-12", pinfl.Male, "+998901000012", RoleSupervisor, "ADLIYA"},
-	{"Gulnora", "Abdullayeva", "1992-09-14", pinfl.Female, "+998901000013", RoleOfficer, "SOLIQ"},
-	{"Rustam", "Qodirov", "1970-12-01", pinfl.Male, "+998901000014", RoleSupervisor, "SOLIQ"},
-	{"Shahnoza", "Mirzayeva", "1995-04-25", pinfl.Female, "+998901000015", RoleOfficer, "DXA"},
-	{"Otabek", "Nazarov", "1982-02-17", pinfl.Male, "+998901000016", RoleSupervisor, "DXA"},
+	{"Nodira", "Saidova", "1988-01-30", pinfl.Female, "+998901000011", RoleOfficer, "adliya"},
+	{"Jasur", "Ergashev", "1975-06-12", pinfl.Male, "+998901000012", RoleSupervisor, "adliya"},
+	{"Gulnora", "Abdullayeva", "1992-09-14", pinfl.Female, "+998901000013", RoleOfficer, "soliq"},
+	{"Rustam", "Qodirov", "1970-12-01", pinfl.Male, "+998901000014", RoleSupervisor, "soliq"},
+	{"Shahnoza", "Mirzayeva", "1995-04-25", pinfl.Female, "+998901000015", RoleOfficer, "dxa"},
+	{"Otabek", "Nazarov", "1982-02-17", pinfl.Male, "+998901000016", RoleSupervisor, "dxa"},
+	{"Kamola", "Hasanova", "1984-03-19", pinfl.Female, "+998901000017", RoleAgencyAdmin, "adliya"},
 	{"Zarina", "Xolmatova", "1998-07-07", pinfl.Female, "+998901000021", RolePSCOperator, ""},
 	{"Sherzod", "Alimov", "1980-10-10", pinfl.Male, "+998901000031", RolePlatformAdmin, ""},
 }
 
-// LoadDemo adds the demo agencies, people, a business with its director and
-// their roles; loading twice changes nothing.
+// LoadDemo adds the demo people, a business with its director and their
+// roles; loading twice changes nothing. The staff's agencies must already be
+// in the agency register (the catalog's demo data has them).
 func (s *Service) LoadDemo(ctx context.Context) error {
+	list, err := s.Agencies(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	agencies := make(map[string]string, len(list))
+	for _, a := range list {
+		agencies[a.Code] = a.ID
+	}
+	for _, d := range demoUsers {
+		if d.agency != "" && agencies[d.agency] == "" {
+			return fmt.Errorf("demo: agency %q is not in the agency register (load the catalog's demo data first)", d.agency)
+		}
+	}
 	hash, err := password.Hash(DemoPassword, s.hashing)
 	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.clock.Now()
-		agencies := map[string]string{}
-		for _, a := range demoAgencies {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO identity_agencies (id, code, name_uz, name_ru, name_en) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (code) DO NOTHING`, db.NewID(), a.code, a.uz, a.ru, a.en); err != nil {
-				return fmt.Errorf("demo agency: %w", err)
-			}
-			var id string
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM identity_agencies WHERE code = $1`, a.code).Scan(&id); err != nil {
-				return err
-			}
-			agencies[a.code] = id
-		}
 		var added int
 		users := map[string]string{}
 		for i, d := range demoUsers {
 			born, _ := time.Parse(time.DateOnly, d.born)
 			id := pinfl.GeneratePINFL(born, d.sex, 26, 100+i)
-			var existing string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, id.String()).Scan(&existing)
-			if err == nil {
-				users[d.phone] = existing
-				continue
-			}
-			if err != sql.ErrNoRows {
+			var userID string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, id.String()).Scan(&userID)
+			switch {
+			case err == sql.ErrNoRows:
+				u := &User{ID: db.NewID(), PINFL: id.String(), FirstName: d.first, LastName: d.last,
+					NameCyrl: translit.ToCyrillic(d.first + " " + d.last), BirthDate: id.BirthDate(), Phone: d.phone,
+					Locale: "uz-Latn", CreatedAt: now}
+				if err := createUser(ctx, tx, u, hash); err != nil {
+					return err
+				}
+				userID = u.ID
+				added++
+			case err != nil:
 				return err
 			}
-			u := &User{ID: db.NewID(), PINFL: id.String(), FirstName: d.first, LastName: d.last,
-				NameCyrl: translit.ToCyrillic(d.first + " " + d.last), BirthDate: id.BirthDate(), Phone: d.phone,
-				Locale: "uz-Latn", CreatedAt: now}
-			if err := createUser(ctx, tx, u, hash); err != nil {
-				return err
-			}
+			// Every demo person gets their demo roles, new or not (a role
+			// already held stays as it is).
 			grants := []Grant{{Role: RoleCitizen}}
 			if d.role != RoleCitizen {
 				grants = append(grants, Grant{Role: d.role, AgencyID: agencies[d.agency]})
 			}
 			for _, g := range grants {
-				if err := grantRole(ctx, tx, u.ID, g, now, "demo"); err != nil {
+				if err := grantRole(ctx, tx, userID, g, now, "demo"); err != nil {
 					return err
 				}
 			}
-			users[d.phone] = u.ID
-			added++
+			users[d.phone] = userID
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_orgs (id, stir, name, legal_form, address, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stir) DO NOTHING`,

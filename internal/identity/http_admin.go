@@ -2,6 +2,8 @@ package identity
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/web"
@@ -28,7 +30,7 @@ type adminUserView struct {
 	User     *User
 	Roles    []adminRoleLine
 	Grant    []Role   // roles the administrator may give
-	Agencies []Agency // agencies the administrator may give agency roles in
+	Agencies []Agency // agencies the administrator may give agency roles in, by name
 	Errors   map[string]string
 }
 
@@ -66,6 +68,7 @@ func (m *Module) renderAdminUser(w http.ResponseWriter, r *http.Request, status 
 			v.Agencies = append(v.Agencies, a)
 		}
 	}
+	slices.SortFunc(v.Agencies, func(x, y Agency) int { return strings.Compare(x.Name(loc), y.Name(loc)) })
 	for _, g := range grants {
 		v.Roles = append(v.Roles, adminRoleLine{Role: g.Role, AgencyID: g.AgencyID, Agency: names[g.AgencyID], Revocable: mayGrant(actor, g)})
 	}

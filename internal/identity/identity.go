@@ -74,6 +74,10 @@ const (
 	PermApplicationsSupervise web.Permission = "applications.supervise"
 	// PermAgencyStaff: manage the staff and roles of one's agency.
 	PermAgencyStaff web.Permission = "agency.staff"
+	// PermCatalogEdit: change the registry of services: agency
+	// administrators their own agency's services, platform administrators
+	// everything.
+	PermCatalogEdit web.Permission = "catalog.edit"
 	// PermUsersAdmin: manage every account and role.
 	PermUsersAdmin web.Permission = "users.admin"
 	// PermClientsAdmin: register and change OIDC clients.
@@ -107,9 +111,9 @@ func (r Role) Grants() []web.Permission {
 	case RoleSupervisor:
 		return []web.Permission{PermSelf, PermApplicationsProcess, PermApplicationsSupervise}
 	case RoleAgencyAdmin:
-		return []web.Permission{PermSelf, PermAgencyStaff}
+		return []web.Permission{PermSelf, PermAgencyStaff, PermCatalogEdit}
 	case RolePlatformAdmin:
-		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff}
+		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff, PermCatalogEdit}
 	case RolePSCOperator:
 		return []web.Permission{PermSelf, PermAssistCitizen}
 	case RoleCallOperator:
@@ -173,26 +177,24 @@ type Representation struct {
 	ExpiresAt *time.Time
 }
 
-// Agency is a state body whose staff work on egov.
+// Agency is a state body whose staff work on egov, as the agency register
+// (the catalog's) lists it; grants point at its ID.
 type Agency struct {
-	ID     string
-	Code   string
-	NameUz string // Uzbek, Latin script
-	NameRu string
-	NameEn string
+	ID    string
+	Code  string
+	Names map[i18n.Locale]string
 }
 
-// Name is the agency's name in loc (Uzbek Cyrillic transliterated).
+// Name is the agency's name in loc, falling back to Uzbek Latin
+// (transliterated for Uzbek Cyrillic).
 func (a Agency) Name(loc i18n.Locale) string {
-	switch loc {
-	case i18n.Ru:
-		return a.NameRu
-	case i18n.En:
-		return a.NameEn
-	case i18n.UzCyrl:
-		return translit.ToCyrillic(a.NameUz)
+	if s := a.Names[loc]; s != "" {
+		return s
 	}
-	return a.NameUz
+	if loc == i18n.UzCyrl {
+		return translit.ToCyrillic(a.Names[i18n.UzLatn])
+	}
+	return a.Names[i18n.UzLatn]
 }
 
 // Grant is a role held by a person, inside an agency for agency-scoped roles.

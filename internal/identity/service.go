@@ -47,10 +47,11 @@ type Auditor interface {
 
 // Service holds the accounts.
 type Service struct {
-	db    *db.DB
-	clock clock.Clock
-	audit Auditor
-	log   *slog.Logger
+	db       *db.DB
+	clock    clock.Clock
+	audit    Auditor
+	agencies AgencyDirectory
+	log      *slog.Logger
 	// dummyHash is verified against when an identifier is unknown, so that
 	// unknown and known accounts take the same time to refuse.
 	dummyHash string
@@ -60,8 +61,12 @@ type Service struct {
 	texts *i18n.Bundle
 }
 
-// NewService returns the account service.
-func NewService(d *db.DB, c clock.Clock, a Auditor, log *slog.Logger, hashing password.Params) (*Service, error) {
+// NewService returns the account service; agencies is the register of
+// state bodies that staff grants point at.
+func NewService(d *db.DB, c clock.Clock, a Auditor, agencies AgencyDirectory, log *slog.Logger, hashing password.Params) (*Service, error) {
+	if agencies == nil {
+		return nil, errors.New("identity: no agency directory")
+	}
 	dummy, err := password.Hash("egov-timing-equaliser", hashing)
 	if err != nil {
 		return nil, err
@@ -70,7 +75,7 @@ func NewService(d *db.DB, c clock.Clock, a Auditor, log *slog.Logger, hashing pa
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: d, clock: c, audit: a, log: log, dummyHash: dummy, hashing: hashing, texts: texts}, nil
+	return &Service{db: d, clock: c, audit: a, agencies: agencies, log: log, dummyHash: dummy, hashing: hashing, texts: texts}, nil
 }
 
 // Registration is what a citizen enters to open an account.

@@ -33,7 +33,7 @@ func newService(t *testing.T, d *db.DB) fixture {
 	t.Helper()
 	c := clock.NewManual(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	a := audit.New(d, c)
-	svc, err := identity.NewService(d, c, a, slog.New(slog.NewTextHandler(io.Discard, nil)), fastHashing)
+	svc, err := identity.NewService(d, c, a, testAgencies, slog.New(slog.NewTextHandler(io.Discard, nil)), fastHashing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,8 +277,7 @@ func TestGrantingRoles(t *testing.T) {
 		if err := f.svc.LoadDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
-		agencies, _ := f.svc.Agencies(ctx)
-		justice, tax := agencies[0].ID, agencies[2].ID
+		justice, tax := "agency-adliya", "agency-soliq"
 		u, err := f.svc.Register(ctx, validRegistration())
 		if err != nil {
 			t.Fatal(err)

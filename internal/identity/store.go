@@ -127,21 +127,3 @@ func (s *Service) Representations(ctx context.Context, userID string) ([]Represe
 	}
 	return out, rows.Err()
 }
-
-// Agencies lists the agencies by code.
-func (s *Service) Agencies(ctx context.Context) ([]Agency, error) {
-	rows, err := s.db.Reader().QueryContext(ctx, `SELECT id, code, name_uz, name_ru, name_en FROM identity_agencies ORDER BY code`)
-	if err != nil {
-		return nil, fmt.Errorf("agencies: %w", err)
-	}
-	defer rows.Close()
-	var out []Agency
-	for rows.Next() {
-		var a Agency
-		if err := rows.Scan(&a.ID, &a.Code, &a.NameUz, &a.NameRu, &a.NameEn); err != nil {
-			return nil, fmt.Errorf("agencies: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}

@@ -56,6 +56,7 @@ var demoEvents = []demoEvent{
 // LoadDemo adds the demo life events that are not there yet, recording what
 // it added in the audit log; loading twice changes nothing.
 func (m *Module) LoadDemo(ctx context.Context) error {
+	defer m.forgetTitles()
 	return m.db.Tx(ctx, func(tx *sql.Tx) error {
 		var added []string
 		for i, d := range demoEvents {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -59,7 +61,18 @@ type Module struct {
 	clock clock.Clock
 	audit Auditor
 	home  *web.Page
+	// titles caches LifeEventTitles per language: every catalogue page
+	// shows them and they change rarely. A change on another node is seen
+	// within titlesTTL, on this node at once.
+	titles struct {
+		sync.Mutex
+		byLocale map[i18n.Locale]map[string]string
+		at       time.Time
+	}
 }
+
+// titlesTTL bounds how stale a node's life event titles can be.
+const titlesTTL = 10 * time.Second
 
 // New parses the portal's pages.
 func New(d *db.DB, rd *web.Renderer, c clock.Clock, a Auditor) (*Module, error) {
@@ -144,7 +157,16 @@ func (m *Module) createLifeEvent(ctx context.Context, tx *sql.Tx, e LifeEvent, t
 }
 
 // LifeEventTitles names each life event in loc, for other modules' pages.
+// The map is shared: callers must not modify it.
 func (m *Module) LifeEventTitles(ctx context.Context, loc i18n.Locale) (map[string]string, error) {
+	m.titles.Lock()
+	defer m.titles.Unlock()
+	if time.Since(m.titles.at) >= titlesTTL {
+		m.titles.byLocale, m.titles.at = map[i18n.Locale]map[string]string{}, time.Now()
+	}
+	if out, ok := m.titles.byLocale[loc]; ok {
+		return out, nil
+	}
 	events, err := m.FindLifeEvents(ctx, loc)
 	if err != nil {
 		return nil, err
@@ -153,5 +175,14 @@ func (m *Module) LifeEventTitles(ctx context.Context, loc i18n.Locale) (map[stri
 	for _, e := range events {
 		out[e.Slug] = e.Title
 	}
+	m.titles.byLocale[loc] = out
 	return out, nil
+}
+
+// forgetTitles empties the title cache after a change.
+func (m *Module) forgetTitles() {
+	m.titles.Lock()
+	m.titles.byLocale = nil
+	m.titles.at = time.Time{}
+	m.titles.Unlock()
 }

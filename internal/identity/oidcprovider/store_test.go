@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
+	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 )
 
@@ -25,6 +27,18 @@ import (
 var fastHashing = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 var testSecret = []byte("oidc-test-secret-0123456789abcdefghijklmnop")
+
+// agencyList is an agency register held in memory, standing in for the
+// catalog's; the demo staff work in these three.
+type agencyList []identity.Agency
+
+func (l agencyList) Agencies(context.Context) ([]identity.Agency, error) { return l, nil }
+
+var testAgencies = agencyList{
+	{ID: "agency-adliya", Code: "adliya", Names: map[i18n.Locale]string{i18n.UzLatn: "Adliya vazirligi"}},
+	{ID: "agency-dxa", Code: "dxa", Names: map[i18n.Locale]string{i18n.UzLatn: "Davlat xizmatlari agentligi"}},
+	{ID: "agency-soliq", Code: "soliq", Names: map[i18n.Locale]string{i18n.UzLatn: "Soliq qoʻmitasi"}},
+}
 
 func testSets() []db.Migrations {
 	return []db.Migrations{audit.Migrations(), identity.Migrations(), Migrations()}
@@ -46,7 +60,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	c := clock.NewManual(time.Now())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	al := audit.New(d, c)
-	accounts, err := identity.NewService(d, c, al, log, fastHashing)
+	accounts, err := identity.NewService(d, c, al, testAgencies, log, fastHashing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,6 +477,27 @@ func TestKeyRotationKeepsOldKeysInJWKS(t *testing.T) {
 		}
 		if f.actions(t)["oidc.keys.rotated"] != 2 {
 			t.Error("rotation not audited")
+		}
+	})
+}
+
+// TestRolesClaim checks that an agency role names its agency by the
+// register's code.
+func TestRolesClaim(t *testing.T) {
+	dbtest.Each(t, testSets(), func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		officer, err := f.accounts.Authenticate(ctx, "+998901000011", identity.DemoPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info oidc.UserInfo
+		if err := f.svc.userinfo(ctx, &info, officer.ID, []string{ScopeRoles}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := info.Claims["roles"].([]roleClaim)
+		if want := []roleClaim{{Role: "citizen"}, {Role: "officer", Agency: "adliya"}}; !slices.Equal(got, want) {
+			t.Errorf("roles = %+v, want %+v", got, want)
 		}
 	})
 }
