@@ -262,3 +262,31 @@ func TestBrowserFindsAServiceInEitherScript(t *testing.T) {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
 }
+
+func TestBrowserFormShowsConditionalFields(t *testing.T) {
+	ctx, problems := browser(t)
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.Navigate(n.base+"/services/birth-certificate-duplicate/form?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="relation"]`)),
+	)
+	// The guardianship document is asked only of guardians.
+	shown := `(function () { var el = document.getElementById("guardianship_document"); return el.offsetParent !== null && !el.disabled; })()`
+	if eval[bool](t, ctx, shown) {
+		t.Error("the guardianship document is asked before the applicant said they are a guardian")
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`input[name="relation"][value="guardian"]`)))
+	if !eval[bool](t, ctx, shown) {
+		t.Error("choosing guardian does not show the guardianship document")
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`input[name="relation"][value="self"]`)))
+	if eval[bool](t, ctx, shown) {
+		t.Error("choosing self leaves the guardianship document shown")
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("the page reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
