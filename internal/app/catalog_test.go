@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,23 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 			if !strings.Contains(page, `href="/services/birth-certificate-duplicate"`) {
 				t.Errorf("search %s did not find the birth certificate", q)
 			}
+		}
+		// The whole list comes in pages of fifty, ordered by name.
+		_, first := fetch(t, c, "GET", n.base+"/services?lang=en", nil)
+		_, second := fetch(t, c, "GET", n.base+"/services?lang=en&page=2", nil)
+		if !strings.Contains(first, "Page 1 of 2") || !strings.Contains(first, `rel="next" href="/services?page=2"`) ||
+			!strings.Contains(second, "Page 2 of 2") || strings.Count(first, `<li>
+    <h3>`) != 50 {
+			t.Errorf("catalogue pages")
+		}
+		names := regexp.MustCompile(`<h3><a href="/services/[^"]+">([^<]+)</a></h3>`).FindAllStringSubmatch(first+second, -1)
+		for i := 1; i < len(names); i++ {
+			if strings.ToLower(names[i-1][1]) > strings.ToLower(names[i][1]) && names[i-1][1] > names[i][1] {
+				t.Errorf("not ordered by name: %q before %q", names[i-1][1], names[i][1])
+			}
+		}
+		if resp, _ := fetch(t, c, "GET", n.base+"/services?page=x", nil); resp.StatusCode != 400 {
+			t.Errorf("bad page: %d", resp.StatusCode)
 		}
 		resp, page := fetch(t, c, "GET", n.base+"/services/birth-certificate-duplicate?lang=uz-Cyrl", nil)
 		if resp.StatusCode != 200 || !strings.Contains(page, "<h1>Туғилганлик") || !strings.Contains(page, " иш куни") {

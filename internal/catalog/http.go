@@ -5,7 +5,9 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/i18n"
@@ -86,6 +88,29 @@ type listView struct {
 	Services []*Service
 	Agencies map[string]Agency
 	Total    int
+	// Page is the page shown, from 1, of Pages.
+	Page, Pages int
+}
+
+// listPageSize is how many services a catalogue page lists.
+const listPageSize = 50
+
+// PrevLink is the address of the page before this one.
+func (v listView) PrevLink() string { return v.pageLink(v.Page - 1) }
+
+// NextLink is the address of the page after this one.
+func (v listView) NextLink() string { return v.pageLink(v.Page + 1) }
+
+// pageLink is the address of page n of the same list.
+func (v listView) pageLink(n int) string {
+	q := url.Values{"page": {strconv.Itoa(n)}}
+	if v.Event != "" {
+		q.Set("event", v.Event)
+	}
+	if v.Agency != nil {
+		q.Set("agency", v.Agency.Code)
+	}
+	return "/services?" + q.Encode()
 }
 
 func (m *Module) agencyIndex(ctx context.Context) (map[string]Agency, []Agency, error) {
@@ -104,8 +129,13 @@ func (m *Module) showServices(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	loc := web.Locale(ctx)
 	live := StatusLive
-	f := ServiceFilter{Status: &live, Limit: 1000}
-	v := listView{Event: r.URL.Query().Get("event")}
+	page, err := intParam(r, "page", 1)
+	if err != nil {
+		return err
+	}
+	page = max(page, 1)
+	f := ServiceFilter{Status: &live, ByName: loc, Limit: listPageSize, Offset: (page - 1) * listPageSize}
+	v := listView{Event: r.URL.Query().Get("event"), Page: page}
 	titles, err := m.events.LifeEventTitles(ctx, loc)
 	if err != nil {
 		return err
@@ -141,7 +171,7 @@ func (m *Module) showServices(w http.ResponseWriter, r *http.Request) error {
 	if v.Services, v.Total, err = m.reg.Services(ctx, f); err != nil {
 		return err
 	}
-	sort.SliceStable(v.Services, func(i, j int) bool { return v.Services[i].Name.Get(loc) < v.Services[j].Name.Get(loc) })
+	v.Pages = (v.Total + listPageSize - 1) / listPageSize
 	return m.pages.list.Render(w, r, http.StatusOK, v)
 }
 

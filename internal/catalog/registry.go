@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/i18n"
 )
 
 // Auditor records changes to the registry in the caller's transaction.
@@ -362,8 +364,10 @@ type ServiceFilter struct {
 	AgencyID  *string
 	Status    *Status
 	LifeEvent *string
-	Limit     int
-	Offset    int
+	// ByName orders by the name in this language instead of by code.
+	ByName i18n.Locale
+	Limit  int
+	Offset int
 }
 
 // Services lists services by code with the total that match the filter.
@@ -397,9 +401,16 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
+	order := "s.code"
+	if slices.Contains(i18n.All(), f.ByName) {
+		// The -> and ->> operators read JSON alike on both engines. The
+		// locale is written into the query (it is one of four known
+		// values) so that the engine uses the index on this expression.
+		order = "s.passport -> 'name' ->> '" + string(f.ByName) + "', s.code"
+	}
 	args = append(args, f.Limit, max(f.Offset, 0))
 	rows, err := r.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT s.id, s.version, s.updated_at, s.updated_by, s.passport FROM catalog_services s%s
-		ORDER BY s.code LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+		ORDER BY %s LIMIT $%d OFFSET $%d`, cond, order, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("services: %w", err)
 	}
