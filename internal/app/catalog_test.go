@@ -34,6 +34,11 @@ func TestCatalogueThroughTheSite(t *testing.T) {
 				t.Errorf("search %s did not find the birth certificate", q)
 			}
 		}
+		// The API names agencies by code, never by internal ID.
+		_, all := fetch(t, c, "GET", n.base+"/api/v1/services?status=any&limit=500", nil)
+		if !strings.Contains(all, `"responsible":"`) || regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-`).MatchString(all) {
+			t.Error("the API shows internal agency IDs or no plans")
+		}
 		// The whole list comes in pages of fifty, ordered by name.
 		_, first := fetch(t, c, "GET", n.base+"/services?lang=en", nil)
 		_, second := fetch(t, c, "GET", n.base+"/services?lang=en&page=2", nil)

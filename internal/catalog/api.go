@@ -53,20 +53,22 @@ func (m *Module) apiAgencies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	codes := map[string]string{}
-	for _, a := range list {
-		codes[a.ID] = a.Code
-	}
+	codes := agencyCodes(list)
 	out := make([]agencyJSON, 0, len(list))
 	for _, a := range list {
-		out = append(out, agencyJSON{Code: a.Code, Parent: codes[a.ParentID], Kind: string(a.Kind), Names: a.Names,
-			Phone: a.Phone, Email: a.Email, Website: a.Website, Regions: a.Regions})
+		out = append(out, toAgencyJSON(a, codes))
 	}
 	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func (m *Module) serviceJSON(s *Service, agencies map[string]Agency) serviceJSON {
-	return serviceJSON{Passport: s.Passport, Agency: agencies[s.AgencyID].Code, Version: s.Version, UpdatedAt: s.UpdatedAt}
+// agencyCodes maps agency IDs to codes: the API and the export name
+// agencies by code, never by internal ID.
+func agencyCodes(list []Agency) map[string]string {
+	codes := make(map[string]string, len(list))
+	for _, a := range list {
+		codes[a.ID] = a.Code
+	}
+	return codes
 }
 
 // intParam reads a non-negative whole-number query parameter.
@@ -93,10 +95,11 @@ func (m *Module) apiServices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	limit = min(max(limit, 1), 500)
-	idx, list, err := m.agencyIndex(ctx)
+	list, err := m.reg.Agencies(ctx)
 	if err != nil {
 		return err
 	}
+	codes := agencyCodes(list)
 	q := r.URL.Query()
 	var items []*Service
 	var total int
@@ -130,9 +133,9 @@ func (m *Module) apiServices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]serviceJSON, 0, len(items))
+	out := make([]transferService, 0, len(items))
 	for _, s := range items {
-		out = append(out, m.serviceJSON(s, idx))
+		out = append(out, toTransferService(s, codes))
 	}
 	return web.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": total, "limit": limit, "offset": offset})
 }
@@ -142,11 +145,11 @@ func (m *Module) apiService(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	idx, _, err := m.agencyIndex(r.Context())
+	list, err := m.reg.Agencies(r.Context())
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, m.serviceJSON(s, idx))
+	return web.WriteJSON(w, http.StatusOK, toTransferService(s, agencyCodes(list)))
 }
 
 // kpiJSON is a KPI with its shares computed.

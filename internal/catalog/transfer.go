@@ -255,10 +255,7 @@ func (r *Registry) exportData(ctx context.Context) ([]agencyJSON, []transferServ
 	if err != nil {
 		return nil, nil, err
 	}
-	codes := make(map[string]string, len(agencies))
-	for _, a := range agencies {
-		codes[a.ID] = a.Code
-	}
+	codes := agencyCodes(agencies)
 	as := make([]agencyJSON, 0, len(agencies))
 	for _, a := range agencies {
 		as = append(as, toAgencyJSON(a, codes))
