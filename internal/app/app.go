@@ -35,6 +35,8 @@ import (
 	"github.com/egovuz/egov/internal/platform/jobs"
 	"github.com/egovuz/egov/internal/platform/web"
 	"github.com/egovuz/egov/internal/portal"
+	"github.com/egovuz/egov/internal/workflow"
+	"github.com/egovuz/egov/internal/workflow/bpmn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -61,10 +63,12 @@ type App struct {
 
 	// Registry is the unified registry of agencies and services.
 	Registry *catalog.Registry
+	Workflow *workflow.Engine
 
 	identity  *identity.Module
 	catalog   *catalog.Module
 	portal    *portal.Module
+	workflow  *workflow.Module
 	consumers []consumer
 }
 
@@ -87,12 +91,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations()}
+	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -246,6 +250,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	a.catalog.Routes(a.Web.Router())
 	a.catalog.AdminRoutes(a.Web.Router(), identity.PermCatalogEdit, catalogStaff{})
+	tashkent, err := time.LoadLocation("Asia/Tashkent")
+	if err != nil {
+		tashkent = time.FixedZone("UZT", 5*60*60)
+	}
+	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Prefix: a.Bus.Prefix(), Logger: log})
+	if cfg.Demo {
+		registerDemoHandlers(a.Workflow, log)
+	}
+	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{}, a.Web.Renderer()); err != nil {
+		return nil, err
+	}
+	a.workflow.Routes(a.Web.Router(), workflow.Permissions{Work: identity.PermApplicationsProcess, Admin: identity.PermWorkflowAdmin})
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}
@@ -315,6 +331,9 @@ func (a *App) LoadDemo(ctx context.Context) error {
 		return err
 	}
 	if err := a.Accounts.LoadDemo(ctx); err != nil {
+		return err
+	}
+	if err := a.Workflow.LoadDemo(ctx); err != nil {
 		return err
 	}
 	return a.portal.LoadDemo(ctx)

@@ -78,6 +78,9 @@ const (
 	// administrators their own agency's services, platform administrators
 	// everything.
 	PermCatalogEdit web.Permission = "catalog.edit"
+	// PermWorkflowAdmin: upload process definitions and operate running
+	// processes (incidents, cancellation).
+	PermWorkflowAdmin web.Permission = "workflow.admin"
 	// PermUsersAdmin: manage every account and role.
 	PermUsersAdmin web.Permission = "users.admin"
 	// PermClientsAdmin: register and change OIDC clients.
@@ -113,7 +116,7 @@ func (r Role) Grants() []web.Permission {
 	case RoleAgencyAdmin:
 		return []web.Permission{PermSelf, PermAgencyStaff, PermCatalogEdit}
 	case RolePlatformAdmin:
-		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff, PermCatalogEdit}
+		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff, PermCatalogEdit, PermWorkflowAdmin}
 	case RolePSCOperator:
 		return []web.Permission{PermSelf, PermAssistCitizen}
 	case RoleCallOperator:

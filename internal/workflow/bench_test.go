@@ -1,0 +1,108 @@
+package workflow_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/db/dbtest"
+	"github.com/egovuz/egov/internal/workflow"
+)
+
+// BenchmarkReferenceProcess runs b.N instances of the reference process
+// (start → service task → exclusive gateway → user task completed by the
+// benchmark → parallel fork of two service tasks → join → end) from 32
+// concurrent clients, on one node and on two nodes sharing the database,
+// and reports completed instances per second and the start-to-end latency.
+func BenchmarkReferenceProcess(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		for _, nodes := range []int{1, 2} {
+			if nodes == 2 && engine == db.SQLite {
+				continue // one SQLite file has one writer
+			}
+			b.Run(fmt.Sprintf("%s/nodes=%d", engine, nodes), func(b *testing.B) {
+				d := dbtest.Open(b, engine, schema())
+				ctx := context.Background()
+				var engines []*workflow.Engine
+				for i := range nodes {
+					n := startEngine(b, d, clock.System{}, fmt.Sprintf("bench-%d", i))
+					n.eng.Register("work", func(context.Context, workflow.ServiceTask) (map[string]any, error) { return nil, nil })
+					engines = append(engines, n.eng)
+				}
+				if _, err := engines[0].Deploy(ctx, "bench", reference); err != nil {
+					b.Fatal(err)
+				}
+				lat := make([]time.Duration, b.N)
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				start := time.Now()
+				for w := range 32 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						e := engines[w%nodes]
+						for {
+							i := int(next.Add(1)) - 1
+							if i >= b.N {
+								return
+							}
+							t0 := time.Now()
+							id, err := e.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": i % 200}})
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if err := completeWhenReady(ctx, e, id); err != nil {
+								b.Error(err)
+								return
+							}
+							lat[i] = time.Since(t0)
+						}
+					}()
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				slices.Sort(lat)
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "instances/s")
+				b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+			})
+		}
+	}
+}
+
+// completeWhenReady completes the instance's user task once it exists and
+// returns when the instance has ended.
+func completeWhenReady(ctx context.Context, e *workflow.Engine, id string) error {
+	open := "open"
+	for done := false; ; time.Sleep(time.Millisecond) {
+		if !done {
+			list, _, err := e.Tasks(ctx, workflow.TaskFilter{InstanceID: &id, State: &open})
+			if err != nil {
+				return err
+			}
+			if len(list) == 1 {
+				if err := e.Complete(ctx, officer, list[0].ID, map[string]any{"decision": "approve"}); err != nil {
+					return err
+				}
+				done = true
+			}
+			continue
+		}
+		in, err := e.Instance(ctx, id)
+		if err != nil {
+			return err
+		}
+		if in.State == "completed" {
+			return nil
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package workflow_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/db/dbtest"
+	"github.com/egovuz/egov/internal/platform/events"
+	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/workflow"
+)
+
+func schema() []db.Migrations {
+	return []db.Migrations{jobs.Migrations(), events.Migrations(), workflow.Migrations()}
+}
+
+// node is one engine with its job queue running.
+type node struct {
+	eng   *workflow.Engine
+	queue *jobs.Queue
+	stop  func()
+}
+
+func startEngine(t testing.TB, d *db.DB, c clock.Clock, name string) *node {
+	t.Helper()
+	q := jobs.New(d, jobs.Options{Workers: 8, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
+		Lease: 5 * time.Second, Clock: c, Node: name})
+	e := workflow.New(d, q, events.NewOutbox(c, ""), c, workflow.Options{Retries: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = q.Run(ctx)
+	}()
+	n := &node{eng: e, queue: q, stop: func() { cancel(); <-done }}
+	t.Cleanup(n.stop)
+	return n
+}
+
+// bpmnFile wraps process XML in definitions as the modeler writes them.
+func bpmnFile(body string) []byte {
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn">
+` + body + `
+</bpmn:definitions>`)
+}
+
+func task(id, typ, in, out string) string {
+	return fmt.Sprintf(`<bpmn:serviceTask id="%s" name="%s"><bpmn:extensionElements><zeebe:taskDefinition type="%s" retries="2" /></bpmn:extensionElements>
+<bpmn:incoming>%s</bpmn:incoming><bpmn:outgoing>%s</bpmn:outgoing></bpmn:serviceTask>`, id, id, typ, in, out)
+}
+
+func flow(id, from, to string) string {
+	return fmt.Sprintf(`<bpmn:sequenceFlow id="%s" sourceRef="%s" targetRef="%s" />`, id, from, to)
+}
+
+// reference is the benchmark's process: start → service task → exclusive
+// gateway → user task → parallel fork of two service tasks → join → end.
+var reference = bpmnFile(`<bpmn:process id="reference" name="Reference" isExecutable="true">
+<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+` + task("a", "work", "f1", "f2") + `
+<bpmn:exclusiveGateway id="big" default="f4"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing><bpmn:outgoing>f4</bpmn:outgoing></bpmn:exclusiveGateway>
+<bpmn:userTask id="approve" name="Approve"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="officer, supervisor" /></bpmn:extensionElements>
+<bpmn:incoming>f3</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
+<bpmn:parallelGateway id="fork"><bpmn:incoming>f5</bpmn:incoming><bpmn:outgoing>f6</bpmn:outgoing><bpmn:outgoing>f7</bpmn:outgoing></bpmn:parallelGateway>
+` + task("b", "work", "f6", "f8") + task("c", "work", "f7", "f9") + `
+<bpmn:parallelGateway id="join"><bpmn:incoming>f8</bpmn:incoming><bpmn:incoming>f9</bpmn:incoming><bpmn:outgoing>f10</bpmn:outgoing></bpmn:parallelGateway>
+<bpmn:endEvent id="end"><bpmn:incoming>f10</bpmn:incoming></bpmn:endEvent>
+` + flow("f1", "start", "a") + flow("f2", "a", "big") + `
+<bpmn:sequenceFlow id="f3" sourceRef="big" targetRef="approve"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
+` + flow("f4", "big", "approve") + flow("f5", "approve", "fork") + flow("f6", "fork", "b") + flow("f7", "fork", "c") +
+	flow("f8", "b", "join") + flow("f9", "c", "join") + flow("f10", "join", "end") + `
+</bpmn:process>`)
+
+// counter counts handler runs by idempotency key.
+type counter struct {
+	mu   sync.Mutex
+	runs map[string]int
+}
+
+func (c *counter) handler(out map[string]any) workflow.Handler {
+	return func(_ context.Context, t workflow.ServiceTask) (map[string]any, error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.runs == nil {
+			c.runs = map[string]int{}
+		}
+		c.runs[t.ElementID+"/"+t.Key]++
+		return out, nil
+	}
+}
+
+func (c *counter) twice() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k, n := range c.runs {
+		if n != 1 {
+			out = append(out, fmt.Sprintf("%s ran %d times", k, n))
+		}
+	}
+	return out
+}
+
+// eventually polls cond until it holds or the test times out.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func state(t testing.TB, e *workflow.Engine, id string) string {
+	t.Helper()
+	in, err := e.Instance(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.State
+}
+
+func openTasks(t testing.TB, e *workflow.Engine, instanceID string) []workflow.Task {
+	t.Helper()
+	open := "open"
+	list, _, err := e.Tasks(context.Background(), workflow.TaskFilter{InstanceID: &instanceID, State: &open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+var officer = workflow.Actor{ID: "officer-1", Grants: []workflow.Grant{{Role: "officer", AgencyID: "adliya"}}}
+
+func TestReferenceProcessRunsToTheEnd(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := startEngine(t, d, clock.System{}, "n1")
+		var c counter
+		n.eng.Register("work", c.handler(map[string]any{"checked": true}))
+		if _, err := n.eng.Deploy(ctx, "analyst", reference); err != nil {
+			t.Fatal(err)
+		}
+		id, err := n.eng.Start(ctx, workflow.StartRequest{Key: "reference", BusinessKey: "2026-0000001", AgencyID: "adliya", Variables: map[string]any{"amount": 150}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the approval task", func() bool { return len(openTasks(t, n.eng, id)) == 1 })
+		tk := openTasks(t, n.eng, id)[0]
+		if tk.Name != "Approve" || tk.AgencyID != "adliya" || strings.Join(tk.CandidateGroups, ",") != "officer,supervisor" || tk.BusinessKey != "2026-0000001" {
+			t.Errorf("task: %+v", tk)
+		}
+		// Someone of another agency, or without the role, may not.
+		stranger := workflow.Actor{ID: "x", Grants: []workflow.Grant{{Role: "officer", AgencyID: "soliq"}}}
+		if err := n.eng.Complete(ctx, stranger, tk.ID, nil); !apperr.Is(err, apperr.EFORBIDDEN) {
+			t.Errorf("another agency's officer completes: %v", err)
+		}
+		if err := n.eng.Claim(ctx, officer, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		colleague := workflow.Actor{ID: "officer-2", Grants: officer.Grants}
+		if err := n.eng.Complete(ctx, colleague, tk.ID, nil); !apperr.Is(err, apperr.ECONFLICT) {
+			t.Errorf("completing a task a colleague holds: %v", err)
+		}
+		if err := n.eng.Complete(ctx, officer, tk.ID, map[string]any{"decision": "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.eng.Complete(ctx, officer, tk.ID, nil); !apperr.Is(err, apperr.ECONFLICT) {
+			t.Errorf("completing twice: %v", err)
+		}
+		eventually(t, "the end", func() bool { return state(t, n.eng, id) == "completed" })
+		in, _ := n.eng.Instance(ctx, id)
+		if in.Variables["decision"] != "approve" || in.Variables["checked"] != true {
+			t.Errorf("variables: %v", in.Variables)
+		}
+		if len(c.runs) != 3 {
+			t.Errorf("service tasks ran %d times, want 3: %v", len(c.runs), c.runs)
+		}
+		if d := c.twice(); len(d) > 0 {
+			t.Error(d)
+		}
+		h, err := n.eng.History(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var trail []string
+		for _, e := range h {
+			if e.Event == "joined" || e.Event == "took" || e.Event == "completed" && e.ElementID == "" {
+				trail = append(trail, e.Event+":"+e.ElementID+e.Detail)
+			}
+		}
+		if got := strings.Join(trail, " "); got != "took:bigf3 joined:join completed:" {
+			t.Errorf("history: %s", got)
+		}
+	})
+}
+
+// sla is a user task with a non-interrupting reminder after one hour and an
+// interrupting escalation after two, a message catch after it, and an
+// error boundary on a service task.
+var sla = bpmnFile(`<bpmn:message id="Message_docs" name="documents-supplied"><bpmn:extensionElements><zeebe:subscription correlationKey="=applicationId" /></bpmn:extensionElements></bpmn:message>
+<bpmn:error id="Error_nf" name="Not found" errorCode="record-not-found" />
+<bpmn:process id="sla" isExecutable="true">
+<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+` + task("check", "registry.check", "f1", "f2") + `
+<bpmn:boundaryEvent id="notFound" attachedToRef="check"><bpmn:outgoing>f9</bpmn:outgoing><bpmn:errorEventDefinition errorRef="Error_nf" /></bpmn:boundaryEvent>
+<bpmn:endEvent id="refused"><bpmn:incoming>f9</bpmn:incoming></bpmn:endEvent>
+<bpmn:userTask id="review" name="Review"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="officer" /></bpmn:extensionElements>
+<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+<bpmn:boundaryEvent id="remind" cancelActivity="false" attachedToRef="review"><bpmn:outgoing>f4</bpmn:outgoing>
+  <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+` + task("reminder", "notify.send", "f4", "f5") + `
+<bpmn:endEvent id="reminded"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+<bpmn:boundaryEvent id="escalate" attachedToRef="review"><bpmn:outgoing>f6</bpmn:outgoing>
+  <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT2H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+<bpmn:userTask id="supervise" name="Supervise"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="supervisor" /></bpmn:extensionElements>
+<bpmn:incoming>f6</bpmn:incoming><bpmn:outgoing>f7</bpmn:outgoing></bpmn:userTask>
+<bpmn:intermediateCatchEvent id="docs"><bpmn:incoming>f3</bpmn:incoming><bpmn:incoming>f7</bpmn:incoming><bpmn:outgoing>f8</bpmn:outgoing>
+  <bpmn:messageEventDefinition messageRef="Message_docs" /></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end"><bpmn:incoming>f8</bpmn:incoming></bpmn:endEvent>
+` + flow("f1", "start", "check") + flow("f2", "check", "review") + flow("f3", "review", "docs") + flow("f4", "remind", "reminder") +
+	flow("f5", "reminder", "reminded") + flow("f6", "escalate", "supervise") + flow("f7", "supervise", "docs") + flow("f8", "docs", "end") +
+	flow("f9", "notFound", "refused") + `
+</bpmn:process>`)
+
+func TestTimersMessagesAndErrors(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := clock.NewManual(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		n := startEngine(t, d, c, "n1")
+		var reminders counter
+		n.eng.Register("notify.send", reminders.handler(nil))
+		n.eng.Register("registry.check", func(_ context.Context, t workflow.ServiceTask) (map[string]any, error) {
+			if t.Variables["applicationId"] == "missing" {
+				return nil, &workflow.BPMNError{Code: "record-not-found", Message: "no birth record"}
+			}
+			return map[string]any{"found": true}, nil
+		})
+		if _, err := n.eng.Deploy(ctx, "analyst", sla); err != nil {
+			t.Fatal(err)
+		}
+		// A record the registry does not hold ends at the error path.
+		lost, err := n.eng.Start(ctx, workflow.StartRequest{Key: "sla", AgencyID: "adliya", Variables: map[string]any{"applicationId": "missing"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the error path", func() bool { return state(t, n.eng, lost) == "completed" })
+		if h, _ := n.eng.History(ctx, lost); !hasEntered(h, "refused") {
+			t.Error("the error boundary was not taken")
+		}
+
+		id, err := n.eng.Start(ctx, workflow.StartRequest{Key: "sla", AgencyID: "adliya", Variables: map[string]any{"applicationId": "A-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the review task", func() bool { return len(openTasks(t, n.eng, id)) == 1 })
+		// After an hour the reminder goes out and the task stays.
+		c.Advance(61 * time.Minute)
+		n.queue.Nudge()
+		eventually(t, "the reminder", func() bool { return len(reminders.runs) == 1 })
+		if tasks := openTasks(t, n.eng, id); len(tasks) != 1 || tasks[0].ElementID != "review" {
+			t.Fatalf("after the reminder: %+v", tasks)
+		}
+		// After two the task is taken away and goes to the supervisor.
+		c.Advance(time.Hour)
+		n.queue.Nudge()
+		eventually(t, "the escalation", func() bool {
+			tasks := openTasks(t, n.eng, id)
+			return len(tasks) == 1 && tasks[0].ElementID == "supervise"
+		})
+		tk := openTasks(t, n.eng, id)[0]
+		if err := n.eng.Complete(ctx, officer, tk.ID, nil); !apperr.Is(err, apperr.EFORBIDDEN) {
+			t.Errorf("an officer completes the supervisor's task: %v", err)
+		}
+		boss := workflow.Actor{ID: "boss", Grants: []workflow.Grant{{Role: "supervisor", AgencyID: "adliya"}}}
+		if err := n.eng.Complete(ctx, boss, tk.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The instance waits for the citizen's documents, by its key.
+		if _, err := n.eng.Correlate(ctx, "documents-supplied", "A-2", nil); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("a message for another application: %v", err)
+		}
+		got, err := n.eng.Correlate(ctx, "documents-supplied", "A-1", map[string]any{"documents": 2})
+		if err != nil || got != id {
+			t.Fatalf("correlate: %s %v", got, err)
+		}
+		if state(t, n.eng, id) != "completed" {
+			t.Error("the message did not finish the instance")
+		}
+		if in, _ := n.eng.Instance(ctx, id); in.Variables["documents"] != float64(2) {
+			t.Errorf("message variables: %v", in.Variables)
+		}
+		if d := reminders.twice(); len(d) > 0 {
+			t.Error(d)
+		}
+	})
+}
+
+func hasEntered(h []workflow.HistoryEntry, element string) bool {
+	for _, e := range h {
+		if e.ElementID == element && e.Event == "entered" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,362 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/web"
+	"github.com/egovuz/egov/internal/workflow/bpmn"
+	"github.com/egovuz/egov/internal/workflow/diagram"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed locales
+var localeFS embed.FS
+
+// Locales is the engine's message catalog, with the parser's messages.
+func Locales() fs.FS {
+	sub, _ := fs.Sub(localeFS, "locales")
+	return sub
+}
+
+// Staff tells the pages who is signed in, as an Actor; the identity module
+// provides it.
+type Staff interface {
+	Actor(ctx context.Context) Actor
+}
+
+// Permissions are the route permissions of the pages: Work for officers'
+// inboxes, Admin for process operations.
+type Permissions struct {
+	Work, Admin web.Permission
+}
+
+// Module serves the inbox and the operations pages.
+type Module struct {
+	eng   *Engine
+	staff Staff
+	clock interface{ Now() time.Time }
+	pages struct{ inbox, processes, process, instance, incidents, deployed *web.Page }
+}
+
+// NewModule parses the pages.
+func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
+	m := &Module{eng: eng, staff: staff, clock: eng.clock}
+	for name, dst := range map[string]**web.Page{"inbox": &m.pages.inbox, "processes": &m.pages.processes, "process": &m.pages.process,
+		"instance": &m.pages.instance, "incidents": &m.pages.incidents, "deployed": &m.pages.deployed} {
+		p, err := rd.Page(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		*dst = p
+	}
+	return m, nil
+}
+
+// Routes registers the pages and the task API.
+func (m *Module) Routes(r *web.Router, p Permissions) {
+	r.Handle("GET /work", p.Work, m.showInbox)
+	r.Handle("POST /work/{id}", p.Work, m.actOnTask)
+	r.Handle("GET /api/v1/tasks", p.Work, m.apiTasks)
+	r.Handle("GET /admin/processes", p.Admin, m.showProcesses)
+	r.Handle("POST /admin/processes", p.Admin, m.deploy)
+	r.Handle("GET /admin/processes/{id}", p.Admin, m.showProcess)
+	r.Handle("GET /admin/processes/{id}/diagram.svg", p.Admin, m.processDiagram)
+	r.Handle("GET /admin/instances/{id}", p.Admin, m.showInstance)
+	r.Handle("GET /admin/instances/{id}/diagram.svg", p.Admin, m.instanceDiagram)
+	r.Handle("POST /admin/instances/{id}/cancel", p.Admin, m.cancel)
+	r.Handle("GET /admin/incidents", p.Admin, m.showIncidents)
+	r.Handle("POST /admin/incidents/{id}/retry", p.Admin, m.retry)
+}
+
+// inboxView is an officer's work.
+type inboxView struct {
+	Mine, Offered []Task
+	Now           time.Time
+}
+
+// groups lists the roles the actor holds, for the offered tasks.
+func (a Actor) groups() []string {
+	var out []string
+	for _, g := range a.Grants {
+		out = append(out, g.Role)
+	}
+	return out
+}
+
+// offered keeps the tasks the actor may take: their groups in the task's
+// agency.
+func (a Actor) offered(list []Task) []Task {
+	var out []Task
+	for _, t := range list {
+		if t.Assignee == "" && a.holds(t.CandidateGroups, t.AgencyID) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (m *Module) inbox(ctx context.Context) (inboxView, error) {
+	actor := m.staff.Actor(ctx)
+	open := "open"
+	v := inboxView{Now: m.clock.Now()}
+	mine, _, err := m.eng.Tasks(ctx, TaskFilter{State: &open, Assignee: &actor.ID, Limit: 200})
+	if err != nil {
+		return v, err
+	}
+	unassigned := ""
+	offered, _, err := m.eng.Tasks(ctx, TaskFilter{State: &open, Assignee: &unassigned, Groups: actor.groups(), Limit: 500})
+	if err != nil {
+		return v, err
+	}
+	v.Mine, v.Offered = mine, actor.offered(offered)
+	return v, nil
+}
+
+func (m *Module) showInbox(w http.ResponseWriter, r *http.Request) error {
+	v, err := m.inbox(r.Context())
+	if err != nil {
+		return err
+	}
+	return m.pages.inbox.Render(w, r, http.StatusOK, v)
+}
+
+// taskJSON is a task in the API.
+type taskJSON struct {
+	ID          string     `json:"id"`
+	Instance    string     `json:"instance"`
+	BusinessKey string     `json:"business_key,omitempty"`
+	Process     string     `json:"process"`
+	Element     string     `json:"element"`
+	Name        string     `json:"name"`
+	Groups      []string   `json:"candidate_groups"`
+	Assignee    string     `json:"assignee,omitempty"`
+	DueAt       *time.Time `json:"due_at,omitempty"`
+	Overdue     bool       `json:"overdue"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func (m *Module) apiTasks(w http.ResponseWriter, r *http.Request) error {
+	v, err := m.inbox(r.Context())
+	if err != nil {
+		return err
+	}
+	conv := func(list []Task) []taskJSON {
+		out := make([]taskJSON, 0, len(list))
+		for _, t := range list {
+			out = append(out, taskJSON{ID: t.ID, Instance: t.InstanceID, BusinessKey: t.BusinessKey, Process: t.ProcessKey, Element: t.ElementID,
+				Name: t.Name, Groups: t.CandidateGroups, Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Overdue(v.Now), CreatedAt: t.CreatedAt})
+		}
+		return out
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"assigned": conv(v.Mine), "offered": conv(v.Offered)})
+}
+
+// actOnTask claims, returns, delegates or completes a task from the inbox.
+func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	actor := m.staff.Actor(ctx)
+	id := r.PathValue("id")
+	var err error
+	switch r.PostFormValue("action") {
+	case "claim":
+		err = m.eng.Claim(ctx, actor, id)
+	case "unclaim":
+		err = m.eng.Unclaim(ctx, actor, id)
+	case "delegate":
+		err = m.eng.Delegate(ctx, actor, id, r.PostFormValue("to"))
+	case "complete":
+		outcome := map[string]any{}
+		switch d := r.PostFormValue("decision"); d {
+		case "approve", "reject", "more-info":
+			outcome["decision"] = d
+		default:
+			return apperr.Invalid("workflow.task.decision", map[string]string{"decision": "workflow.task.decision"})
+		}
+		if c := strings.TrimSpace(r.PostFormValue("comment")); c != "" {
+			outcome["comment"] = c
+		}
+		err = m.eng.Complete(ctx, actor, id, outcome)
+	default:
+		return apperr.Invalid("workflow.task.action", map[string]string{"action": "workflow.task.action"})
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/work", http.StatusSeeOther)
+	return nil
+}
+
+// processesView lists the definitions.
+type processesView struct {
+	Definitions []DefinitionSummary
+	Problems    []bpmn.Problem
+}
+
+func (m *Module) showProcesses(w http.ResponseWriter, r *http.Request) error {
+	defs, err := m.eng.Definitions(r.Context())
+	if err != nil {
+		return err
+	}
+	return m.pages.processes.Render(w, r, http.StatusOK, processesView{Definitions: defs})
+}
+
+// deploy takes an uploaded BPMN file; a refused one shows every problem.
+func (m *Module) deploy(w http.ResponseWriter, r *http.Request) error {
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return apperr.Invalid("workflow.deploy.file", map[string]string{"file": "workflow.deploy.file"})
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, bpmn.MaxBytes+1))
+	if err != nil {
+		return err
+	}
+	deployed, err := m.eng.Deploy(r.Context(), m.staff.Actor(r.Context()).ID, src)
+	var perr *bpmn.ParseError
+	if errors.As(err, &perr) {
+		defs, lerr := m.eng.Definitions(r.Context())
+		if lerr != nil {
+			return lerr
+		}
+		return m.pages.processes.Render(w, r, http.StatusUnprocessableEntity, processesView{Definitions: defs, Problems: perr.Problems})
+	}
+	if err != nil {
+		return err
+	}
+	return m.pages.deployed.Render(w, r, http.StatusOK, deployed)
+}
+
+// processView is one definition with its diagram and instances.
+type processView struct {
+	Definition *Definition
+	Process    *bpmn.Process
+	Instances  []Instance
+}
+
+func (m *Module) showProcess(w http.ResponseWriter, r *http.Request) error {
+	d, _, p, err := m.eng.Definition(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	list, err := m.eng.Instances(r.Context(), InstanceFilter{DefinitionID: &d.ID})
+	if err != nil {
+		return err
+	}
+	return m.pages.process.Render(w, r, http.StatusOK, processView{Definition: d, Process: p, Instances: list})
+}
+
+// svg writes a diagram.
+func svg(w http.ResponseWriter, defs *bpmn.Definitions, p *bpmn.Process, h diagram.Highlights) error {
+	var b bytes.Buffer
+	if err := diagram.Render(&b, defs, p, h); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (m *Module) processDiagram(w http.ResponseWriter, r *http.Request) error {
+	d, defs, p, err := m.eng.Definition(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	active, incidents, err := m.eng.DefinitionPositions(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	return svg(w, defs, p, diagram.Highlights{Active: active, Incidents: incidents})
+}
+
+// instanceView is one instance: variables, positions, tasks, history.
+type instanceView struct {
+	Instance  *Instance
+	Active    map[string]int
+	Incidents map[string]int
+	Tasks     []Task
+	History   []HistoryEntry
+}
+
+func (m *Module) showInstance(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := m.eng.Instance(ctx, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := instanceView{Instance: in}
+	if v.Active, v.Incidents, err = m.eng.Positions(ctx, in.ID); err != nil {
+		return err
+	}
+	if v.Tasks, _, err = m.eng.Tasks(ctx, TaskFilter{InstanceID: &in.ID}); err != nil {
+		return err
+	}
+	if v.History, err = m.eng.History(ctx, in.ID); err != nil {
+		return err
+	}
+	return m.pages.instance.Render(w, r, http.StatusOK, v)
+}
+
+func (m *Module) instanceDiagram(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	in, err := m.eng.Instance(ctx, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	_, defs, p, err := m.eng.Definition(ctx, in.DefinitionID)
+	if err != nil {
+		return err
+	}
+	active, incidents, err := m.eng.Positions(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	hist, err := m.eng.History(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, h := range hist {
+		if h.ElementID != "" {
+			done[h.ElementID] = true
+		}
+	}
+	return svg(w, defs, p, diagram.Highlights{Active: active, Incidents: incidents, Completed: done})
+}
+
+func (m *Module) cancel(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := m.eng.Cancel(r.Context(), m.staff.Actor(r.Context()).ID, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/instances/"+url.PathEscape(id), http.StatusSeeOther)
+	return nil
+}
+
+func (m *Module) showIncidents(w http.ResponseWriter, r *http.Request) error {
+	list, err := m.eng.Incidents(r.Context(), 500)
+	if err != nil {
+		return err
+	}
+	return m.pages.incidents.Render(w, r, http.StatusOK, list)
+}
+
+func (m *Module) retry(w http.ResponseWriter, r *http.Request) error {
+	if err := m.eng.Retry(r.Context(), m.staff.Actor(r.Context()).ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/incidents", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,263 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/workflow/bpmn"
+)
+
+// Actor is a member of staff working on tasks: who they are and the roles
+// they hold in which agency (the identity module's grants, by role name).
+type Actor struct {
+	ID     string
+	Grants []Grant
+}
+
+// Grant is a role held in an agency ("" for a role held everywhere).
+type Grant struct {
+	Role     string
+	AgencyID string
+}
+
+// holds tells whether the actor holds one of groups in agencyID.
+func (a Actor) holds(groups []string, agencyID string) bool {
+	for _, g := range a.Grants {
+		if (g.AgencyID == "" || g.AgencyID == agencyID) && slices.Contains(groups, g.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+// Task is a user task.
+type Task struct {
+	ID              string
+	InstanceID      string
+	BusinessKey     string
+	ProcessKey      string
+	ElementID       string
+	Name            string
+	AgencyID        string
+	CandidateGroups []string
+	Assignee        string
+	FormKey         string
+	State           string
+	DueAt           *time.Time
+	CreatedAt       time.Time
+	EndedAt         *time.Time
+	EndedBy         string
+}
+
+// Overdue tells whether an open task is past its due date at now.
+func (t Task) Overdue(now time.Time) bool {
+	return t.State == "open" && t.DueAt != nil && now.After(*t.DueAt)
+}
+
+// TaskFilter selects tasks; nil fields do not filter.
+type TaskFilter struct {
+	ID       *string
+	State    *string
+	AgencyID *string
+	Assignee *string
+	// Groups keeps tasks offered to one of these groups.
+	Groups     []string
+	InstanceID *string
+	Limit      int
+	Offset     int
+}
+
+// Tasks lists tasks, oldest due first, with the number that match.
+func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ID != nil {
+		add("t.id = $%d", *f.ID)
+	}
+	if f.State != nil {
+		add("t.state = $%d", *f.State)
+	}
+	if f.AgencyID != nil {
+		add("t.agency_id = $%d", *f.AgencyID)
+	}
+	if f.Assignee != nil {
+		add("t.assignee = $%d", *f.Assignee)
+	}
+	if f.InstanceID != nil {
+		add("t.instance_id = $%d", *f.InstanceID)
+	}
+	if len(f.Groups) > 0 {
+		var ors []string
+		for _, g := range f.Groups {
+			args = append(args, "%,"+g+",%")
+			ors = append(ors, fmt.Sprintf("(',' || t.candidate_groups || ',') LIKE $%d", len(args)))
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := e.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM workflow_tasks t`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count tasks: %w", err)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit, max(f.Offset, 0))
+	rows, err := e.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT t.id, t.instance_id, i.business_key, i.key, t.element_id, t.name, t.agency_id,
+		t.candidate_groups, t.assignee, t.form_key, t.state, t.due_at, t.created_at, t.ended_at, t.ended_by
+		FROM workflow_tasks t JOIN workflow_instances i ON i.id = t.instance_id%s
+		ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at, t.id LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []Task
+	for rows.Next() {
+		var t Task
+		var groups string
+		var due, ended sql.NullTime
+		if err := rows.Scan(&t.ID, &t.InstanceID, &t.BusinessKey, &t.ProcessKey, &t.ElementID, &t.Name, &t.AgencyID, &groups, &t.Assignee,
+			&t.FormKey, &t.State, &due, &t.CreatedAt, &ended, &t.EndedBy); err != nil {
+			return nil, 0, fmt.Errorf("tasks: %w", err)
+		}
+		if groups != "" {
+			t.CandidateGroups = strings.Split(groups, ",")
+		}
+		if due.Valid {
+			t.DueAt = &due.Time
+		}
+		if ended.Valid {
+			t.EndedAt = &ended.Time
+		}
+		out = append(out, t)
+	}
+	return out, total, rows.Err()
+}
+
+// Task returns one task; ENOTFOUND if there is none.
+func (e *Engine) Task(ctx context.Context, id string) (*Task, error) {
+	list, _, err := e.Tasks(ctx, TaskFilter{ID: &id, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, apperr.New(apperr.ENOTFOUND, msgNoTask)
+	}
+	return &list[0], nil
+}
+
+// openTask loads an open task in tx for a change by actor, who must hold
+// one of its groups in its agency (or be its assignee).
+func openTask(ctx context.Context, tx *sql.Tx, actor Actor, id string) (instanceID, tokenID, elementID, assignee string, err error) {
+	var groups, agency, state string
+	err = tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id, assignee, candidate_groups, agency_id, state FROM workflow_tasks WHERE id = $1`, id).
+		Scan(&instanceID, &tokenID, &elementID, &assignee, &groups, &agency, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", "", "", apperr.New(apperr.ENOTFOUND, msgNoTask)
+	}
+	if err != nil {
+		return "", "", "", "", err
+	}
+	if state != "open" {
+		return "", "", "", "", apperr.New(apperr.ECONFLICT, msgTaskClosed)
+	}
+	if assignee != actor.ID && !actor.holds(strings.Split(groups, ","), agency) {
+		return "", "", "", "", apperr.New(apperr.EFORBIDDEN, msgNotYours)
+	}
+	return instanceID, tokenID, elementID, assignee, nil
+}
+
+// Claim assigns an open task to the actor. EFORBIDDEN if they may not work
+// on it; ECONFLICT if someone else holds it or it is closed.
+func (e *Engine) Claim(ctx context.Context, actor Actor, id string) error {
+	return e.assign(ctx, actor, id, actor.ID, true)
+}
+
+// Unclaim gives a task the actor holds back to its groups.
+func (e *Engine) Unclaim(ctx context.Context, actor Actor, id string) error {
+	return e.assign(ctx, actor, id, "", false)
+}
+
+// Delegate hands a task the actor may work on to another member of staff.
+func (e *Engine) Delegate(ctx context.Context, actor Actor, id, to string) error {
+	if strings.TrimSpace(to) == "" {
+		return apperr.Invalid("workflow.task.delegate_to", map[string]string{"to": "workflow.task.delegate_to"})
+	}
+	return e.assign(ctx, actor, id, to, false)
+}
+
+func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim bool) error {
+	return e.db.Tx(ctx, func(tx *sql.Tx) error {
+		instanceID, _, elementID, assignee, err := openTask(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if claim && assignee != "" && assignee != actor.ID {
+			return apperr.New(apperr.ECONFLICT, msgClaimed)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE workflow_tasks SET assignee = $1 WHERE id = $2 AND state = 'open'`, to, id); err != nil {
+			return err
+		}
+		x := &exec{e: e, ctx: ctx, tx: tx, inst: &instance{ID: instanceID}, now: e.clock.Now()}
+		event := "assigned"
+		if to == "" {
+			event = "unassigned"
+		}
+		return x.history(elementID, event, to)
+	})
+}
+
+// Complete finishes a user task with the actor's outcome (merged into the
+// instance's variables) and moves the process on. EFORBIDDEN if the actor
+// may not work on the task; ECONFLICT if it is closed or someone else
+// holds it.
+func (e *Engine) Complete(ctx context.Context, actor Actor, id string, outcome map[string]any) error {
+	doc, err := json.Marshal(outcome)
+	if err != nil {
+		return apperr.Invalid("workflow.variables.invalid", map[string]string{"outcome": "workflow.variables.invalid"})
+	}
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		instanceID, tokenID, elementID, assignee, err := openTask(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if assignee != "" && assignee != actor.ID {
+			return apperr.New(apperr.ECONFLICT, msgClaimed)
+		}
+		x, err := e.lock(ctx, tx, after, instanceID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE workflow_tasks SET state = 'completed', ended_at = $1, ended_by = $2, outcome = $3 WHERE id = $4 AND state = 'open'`,
+			x.now, actor.ID, string(doc), id); err != nil {
+			return err
+		}
+		if _, err := e.publish(ctx, tx, SubjectTaskCompleted, map[string]any{"id": id, "instance": instanceID, "element": elementID, "by": actor.ID}); err != nil {
+			return err
+		}
+		err = x.resume(tokenID, elementID, func(el *bpmn.Element) (map[string]any, error) {
+			if len(el.Outputs) > 0 {
+				return x.mapInto(el.Outputs, outcome)
+			}
+			return outcome, nil
+		})
+		if errors.Is(err, errGone) {
+			return apperr.New(apperr.ECONFLICT, msgTaskClosed)
+		}
+		return err
+	})
+}

@@ -1,0 +1,377 @@
+package workflow
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/workflow/bpmn"
+)
+
+// waitUserTask creates the task people work on.
+func (x *exec) waitUserTask(el *bpmn.Element, scope string) error {
+	tok, err := x.waitAt(el, scope)
+	if err != nil {
+		return err
+	}
+	var due any
+	if el.DueDate != "" {
+		t, err := x.e.due(&bpmn.TimerDef{Kind: dueKind(el.DueDate), Expr: strings.TrimPrefix(el.DueDate, "=")}, x.now)
+		if err != nil {
+			return x.raiseIncident(el.ID, tok, err)
+		}
+		due = t
+	}
+	assignee := ""
+	if el.Assignee != "" {
+		if v, err := expr.Eval(strings.TrimPrefix(el.Assignee, "="), x.env()); err == nil {
+			assignee = fmt.Sprint(v)
+		} else {
+			assignee = el.Assignee
+		}
+	}
+	id := db.NewID()
+	name := el.Name
+	if name == "" {
+		name = el.ID
+	}
+	if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_tasks (id, instance_id, token_id, element_id, name, agency_id, candidate_groups, assignee, form_key, state, due_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11)`, id, x.inst.ID, tok, el.ID, name, x.inst.AgencyID,
+		strings.Join(el.CandidateGroups, ","), assignee, el.FormKey, due, x.now); err != nil {
+		return err
+	}
+	_, err = x.e.publish(x.ctx, x.tx, SubjectTaskCreated, map[string]any{"id": id, "instance": x.inst.ID, "element": el.ID,
+		"agency_id": x.inst.AgencyID, "groups": el.CandidateGroups, "business_key": x.inst.BusinessKey})
+	return err
+}
+
+// dueKind reads a due date as a date-time when it looks like one.
+func dueKind(s string) bpmn.TimerKind {
+	if strings.HasPrefix(strings.TrimPrefix(s, "="), "P") {
+		return bpmn.TimeDuration
+	}
+	return bpmn.TimeDate
+}
+
+// call starts the called process as a child instance.
+func (x *exec) call(el *bpmn.Element, scope string) error {
+	tok, err := x.waitAt(el, scope)
+	if err != nil {
+		return err
+	}
+	vars, err := x.mapInto(el.Inputs, x.env())
+	if err != nil {
+		return x.raiseIncident(el.ID, tok, err)
+	}
+	if len(el.Inputs) == 0 {
+		vars = x.env()
+	}
+	_, err = x.e.startIn(x.ctx, x.tx, x.after, StartRequest{Key: el.CalledProcess, BusinessKey: x.inst.BusinessKey, AgencyID: x.inst.AgencyID, Variables: vars}, x.inst.ID, tok)
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		return x.raiseIncident(el.ID, tok, fmt.Errorf("no process %q to call", el.CalledProcess))
+	}
+	return err
+}
+
+// returnToCaller moves the call activity of a finished child on, with the
+// child's output mapped into the caller.
+func (e *Engine) returnToCaller(ctx context.Context, tx *sql.Tx, after *afterCommit, parentID, tokenID string, childVars map[string]any) error {
+	x, err := e.lock(ctx, tx, after, parentID)
+	if err != nil {
+		return err
+	}
+	return x.resume(tokenID, "", func(el *bpmn.Element) (map[string]any, error) {
+		if len(el.Outputs) == 0 {
+			return nil, nil
+		}
+		return x.mapInto(el.Outputs, childVars)
+	})
+}
+
+// resume moves a waiting token on from its element, merging the variables
+// got returns. elementID, when given, must be where the token waits. A
+// token that has moved on already is errGone.
+func (x *exec) resume(tokenID, elementID string, got func(el *bpmn.Element) (map[string]any, error)) error {
+	tok, err := x.token(tokenID)
+	if err != nil {
+		return err
+	}
+	if tok.state != "waiting" || (elementID != "" && tok.element != elementID) {
+		return errGone
+	}
+	el := x.proc.Elements[tok.element]
+	if el == nil {
+		return fmt.Errorf("token %s waits at unknown element %s", tokenID, tok.element)
+	}
+	if got != nil {
+		vars, err := got(el)
+		if err != nil {
+			return x.raiseIncident(el.ID, tokenID, err)
+		}
+		x.merge(vars)
+	}
+	if err := x.cancelToken(tokenID); err != nil {
+		return err
+	}
+	if err := x.history(el.ID, "completed", ""); err != nil {
+		return err
+	}
+	moves, err := x.leave(el, tok.scope)
+	if err != nil {
+		return err
+	}
+	if err := x.run(moves); err != nil {
+		return err
+	}
+	return x.save()
+}
+
+// runTaskJob runs a service task's handler and, in a step, moves the
+// token on with its result.
+func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) error {
+	var p taskJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	// Read what the handler needs; a token that moved on (instance
+	// cancelled, interrupted by a boundary event) means nothing to do.
+	var defID, state, vars, businessKey string
+	err := e.db.Reader().QueryRowContext(ctx, `SELECT i.definition_id, i.business_key, i.variables, t.state FROM workflow_tokens t
+		JOIN workflow_instances i ON i.id = t.instance_id WHERE t.id = $1 AND t.element_id = $2`, p.Token, p.Element).Scan(&defID, &businessKey, &vars, &state)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && state != "waiting") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l, err := e.process(ctx, e.db.Reader(), defID)
+	if err != nil {
+		return err
+	}
+	el := l.proc.Elements[p.Element]
+	t := ServiceTask{Key: p.Token, InstanceID: p.Instance, BusinessKey: businessKey, ElementID: p.Element, Type: el.TaskType, Attempt: j.Attempt}
+	if err := json.Unmarshal([]byte(vars), &t.Variables); err != nil {
+		return jobs.Permanent(err)
+	}
+	h := e.handler(el.TaskType)
+	var out map[string]any
+	if h == nil {
+		err = fmt.Errorf("no handler for task type %q", el.TaskType)
+	} else {
+		out, err = h(ctx, t)
+	}
+	var be *BPMNError
+	switch {
+	case errors.As(err, &be):
+		return e.taskThrew(ctx, p, be)
+	case err != nil && j.Attempt < j.MaxAttempts:
+		return err
+	case err != nil:
+		return e.taskIncident(ctx, p, err)
+	}
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		x, err := e.lock(ctx, tx, after, p.Instance)
+		if err != nil {
+			return err
+		}
+		err = x.resume(p.Token, p.Element, func(*bpmn.Element) (map[string]any, error) {
+			if len(el.Outputs) > 0 {
+				return x.mapInto(el.Outputs, out)
+			}
+			return out, nil
+		})
+		if errors.Is(err, errGone) || apperr.Is(err, apperr.ENOTFOUND) {
+			return nil
+		}
+		return err
+	})
+}
+
+// taskThrew throws a handler's BPMN error from its task.
+func (e *Engine) taskThrew(ctx context.Context, p taskJob, be *BPMNError) error {
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		x, err := e.lock(ctx, tx, after, p.Instance)
+		if err != nil {
+			return ignoreGone(err)
+		}
+		tok, err := x.token(p.Token)
+		if err != nil || tok.state != "waiting" {
+			return ignoreGone(err)
+		}
+		el := x.proc.Elements[p.Element]
+		if b := errorBoundary(el, be.Code); b != nil {
+			if err := x.cancelToken(p.Token); err != nil {
+				return err
+			}
+			x.merge(map[string]any{"errorCode": be.Code, "errorMessage": be.Message})
+			if err := x.run([]move{{el: b, scope: tok.scope}}); err != nil {
+				return err
+			}
+			return x.save()
+		}
+		moves, err := x.throw(el, tok.scope, be)
+		if err != nil {
+			return err
+		}
+		if len(moves) > 0 {
+			if err := x.cancelToken(p.Token); err != nil {
+				return err
+			}
+		}
+		if err := x.run(moves); err != nil {
+			return err
+		}
+		return x.save()
+	})
+}
+
+func ignoreGone(err error) error {
+	if errors.Is(err, errGone) || apperr.Is(err, apperr.ENOTFOUND) {
+		return nil
+	}
+	return err
+}
+
+// taskIncident records a service task that used up its retries.
+func (e *Engine) taskIncident(ctx context.Context, p taskJob, cause error) error {
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		x, err := e.lock(ctx, tx, after, p.Instance)
+		if err != nil {
+			return ignoreGone(err)
+		}
+		if tok, err := x.token(p.Token); err != nil || tok.state != "waiting" {
+			return ignoreGone(err)
+		}
+		return x.raiseIncident(p.Element, p.Token, cause)
+	})
+}
+
+// scheduleTimer arms a timer event as a job due when it fires.
+func (x *exec) scheduleTimer(el *bpmn.Element, tok string) error {
+	at, err := x.e.due(el.Timer, x.now)
+	if err != nil {
+		return x.raiseIncident(el.ID, tok, err)
+	}
+	payload, _ := json.Marshal(taskJob{Instance: x.inst.ID, Token: tok, Element: el.ID})
+	if _, err := x.e.jobs.Enqueue(x.ctx, x.tx, jobs.Spec{Kind: jobTimer, Payload: payload, RunAt: at, Key: tok + "/" + el.ID}); err != nil {
+		return err
+	}
+	x.after.nudge = true
+	return nil
+}
+
+// runTimerJob fires a timer: a catch event moves on; a boundary timer
+// interrupts its activity or, non-interrupting, starts its own path beside
+// it.
+func (e *Engine) runTimerJob(ctx context.Context, j jobs.Job) error {
+	var p taskJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		x, err := e.lock(ctx, tx, after, p.Instance)
+		if err != nil {
+			return ignoreGone(err)
+		}
+		return ignoreGone(x.fire(p.Token, x.proc.Elements[p.Element]))
+	})
+}
+
+// fire triggers a timer or message event waiting on token tok.
+func (x *exec) fire(tok string, ev *bpmn.Element) error {
+	if ev == nil {
+		return errGone
+	}
+	t, err := x.token(tok)
+	if err != nil {
+		return err
+	}
+	if t.state != "waiting" {
+		return errGone
+	}
+	if ev.Kind != bpmn.BoundaryEvent {
+		if t.element != ev.ID {
+			return errGone
+		}
+		return x.resume(tok, ev.ID, nil)
+	}
+	if ev.AttachedTo == nil || t.element != ev.AttachedTo.ID {
+		return errGone
+	}
+	if err := x.history(ev.ID, "triggered", ""); err != nil {
+		return err
+	}
+	if ev.Interrupting {
+		if err := x.cancelToken(tok); err != nil {
+			return err
+		}
+	}
+	if err := x.run([]move{{el: ev, scope: t.scope}}); err != nil {
+		return err
+	}
+	return x.save()
+}
+
+// subscribe waits for a message at a catch or boundary event, under the
+// correlation key evaluated now.
+func (x *exec) subscribe(el *bpmn.Element, tok string) error {
+	key := ""
+	if el.CorrelationKey != "" {
+		v, err := expr.Eval(strings.TrimPrefix(el.CorrelationKey, "="), x.env())
+		if err != nil {
+			return x.raiseIncident(el.ID, tok, fmt.Errorf("correlation key: %w", err))
+		}
+		key = fmt.Sprint(v)
+	}
+	_, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_subscriptions (id, instance_id, token_id, element_id, message_name, correlation_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, db.NewID(), x.inst.ID, tok, el.ID, el.MessageName, key, x.now)
+	return err
+}
+
+// Correlate delivers a message to the instance waiting for it under
+// correlationKey, with vars merged into its variables, and returns the
+// instance's ID. ENOTFOUND when nobody waits for it.
+func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, vars map[string]any) (string, error) {
+	var instanceID string
+	err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		var tok, elementID string
+		err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_subscriptions
+			WHERE message_name = $1 AND correlation_key = $2 ORDER BY created_at LIMIT 1`, name, correlationKey).Scan(&instanceID, &tok, &elementID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.ENOTFOUND, msgNoMessage)
+		}
+		if err != nil {
+			return err
+		}
+		x, err := e.lock(ctx, tx, after, instanceID)
+		if err != nil {
+			return err
+		}
+		x.merge(vars)
+		if err := x.fire(tok, x.proc.Elements[elementID]); err != nil {
+			if errors.Is(err, errGone) {
+				return apperr.New(apperr.ENOTFOUND, msgNoMessage)
+			}
+			return err
+		}
+		return x.save()
+	})
+	if err != nil {
+		return "", fmt.Errorf("correlate %s: %w", name, err)
+	}
+	return instanceID, nil
+}
+
+// due computes when a timer fires, from now.
+func (e *Engine) due(t *bpmn.TimerDef, now time.Time) (time.Time, error) {
+	return timerDue(t, now, e.opts.Location, e.opts.Calendar)
+}
