@@ -2,6 +2,8 @@ package workflow_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -59,7 +61,7 @@ func BenchmarkReferenceProcess(b *testing.B) {
 								b.Error(err)
 								return
 							}
-							if err := completeWhenReady(ctx, e, id); err != nil {
+							if err := completeWhenReady(ctx, d, e, id); err != nil {
 								b.Error(err)
 								return
 							}
@@ -80,29 +82,32 @@ func BenchmarkReferenceProcess(b *testing.B) {
 }
 
 // completeWhenReady completes the instance's user task once it exists and
-// returns when the instance has ended.
-func completeWhenReady(ctx context.Context, e *workflow.Engine, id string) error {
-	open := "open"
-	for done := false; ; time.Sleep(time.Millisecond) {
-		if !done {
-			list, _, err := e.Tasks(ctx, workflow.TaskFilter{InstanceID: &id, State: &open})
-			if err != nil {
+// returns when the instance has ended. It looks with two small queries of
+// its own every two milliseconds, so that the client's polling weighs on
+// the database as little as a notification would.
+func completeWhenReady(ctx context.Context, d *db.DB, e *workflow.Engine, id string) error {
+	for {
+		var task string
+		err := d.Reader().QueryRowContext(ctx, `SELECT id FROM workflow_tasks WHERE instance_id = $1 AND state = 'open'`, id).Scan(&task)
+		if err == nil {
+			if err := e.Complete(ctx, officer, task, map[string]any{"decision": "approve"}); err != nil {
 				return err
 			}
-			if len(list) == 1 {
-				if err := e.Complete(ctx, officer, list[0].ID, map[string]any{"decision": "approve"}); err != nil {
-					return err
-				}
-				done = true
-			}
-			continue
+			break
 		}
-		in, err := e.Instance(ctx, id)
-		if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if in.State == "completed" {
+		time.Sleep(2 * time.Millisecond)
+	}
+	for {
+		var state string
+		if err := d.Reader().QueryRowContext(ctx, `SELECT state FROM workflow_instances WHERE id = $1`, id).Scan(&state); err != nil {
+			return err
+		}
+		if state == "completed" {
 			return nil
 		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
