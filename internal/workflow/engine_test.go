@@ -315,3 +315,117 @@ func hasEntered(h []workflow.HistoryEntry, element string) bool {
 	}
 	return false
 }
+
+func TestMigrateAndCancel(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := startEngine(t, d, clock.System{}, "n1")
+		n.eng.Register("work", (&counter{}).handler(nil))
+		v1, err := n.eng.Deploy(ctx, "analyst", reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting, err := n.eng.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": 150}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the task", func() bool { return len(openTasks(t, n.eng, waiting)) == 1 })
+		// Version 2 renames the user task's element: instances waiting at
+		// it cannot move; version 3 keeps it.
+		v2, err := n.eng.Deploy(ctx, "analyst", []byte(strings.ReplaceAll(string(reference), `"approve"`, `"approve2"`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := n.eng.Migrate(ctx, "operator", v1[0].ID, v2[0].ID)
+		if err != nil || res.Migrated != 0 || res.Skipped[waiting] != "approve" {
+			t.Fatalf("migrate to v2: %+v %v", res, err)
+		}
+		v3, err := n.eng.Deploy(ctx, "analyst", []byte(strings.ReplaceAll(string(reference), `name="Approve"`, `name="Approve (v3)"`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err = n.eng.Migrate(ctx, "operator", v1[0].ID, v3[0].ID); err != nil || res.Migrated != 1 {
+			t.Fatalf("migrate to v3: %+v %v", res, err)
+		}
+		if in, _ := n.eng.Instance(ctx, waiting); in.Version != 3 {
+			t.Errorf("instance on version %d after migration", in.Version)
+		}
+		// New instances start on the newest version.
+		fresh, err := n.eng.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": 150}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in, _ := n.eng.Instance(ctx, fresh); in.Version != 3 {
+			t.Errorf("new instance on version %d", in.Version)
+		}
+		tk := openTasks(t, n.eng, waiting)[0]
+		if err := n.eng.Complete(ctx, officer, tk.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the migrated instance to end", func() bool { return state(t, n.eng, waiting) == "completed" })
+		// Cancelling closes the tasks; cancelling twice is a conflict.
+		if err := n.eng.Cancel(ctx, "operator", fresh); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.eng.Cancel(ctx, "operator", fresh); !apperr.Is(err, apperr.ECONFLICT) {
+			t.Errorf("cancel twice: %v", err)
+		}
+		if state(t, n.eng, fresh) != "cancelled" || len(openTasks(t, n.eng, fresh)) != 0 {
+			t.Error("cancel left the instance or its task open")
+		}
+	})
+}
+
+func TestIncidentsAndRetry(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := startEngine(t, d, clock.System{}, "n1")
+		var broken sync.Mutex
+		fail := true
+		n.eng.Register("work", func(context.Context, workflow.ServiceTask) (map[string]any, error) {
+			broken.Lock()
+			defer broken.Unlock()
+			if fail {
+				return nil, fmt.Errorf("registry unavailable")
+			}
+			return map[string]any{"amount": "many"}, nil
+		})
+		if _, err := n.eng.Deploy(ctx, "analyst", reference); err != nil {
+			t.Fatal(err)
+		}
+		id, err := n.eng.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": 5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two failures use up the task's retries: an incident.
+		var incidents []workflow.Incident
+		eventually(t, "the incident", func() bool {
+			incidents, _ = n.eng.Incidents(ctx, 10)
+			return len(incidents) == 1
+		})
+		if incidents[0].ElementID != "a" || !strings.Contains(incidents[0].Message, "registry unavailable") {
+			t.Errorf("incident: %+v", incidents[0])
+		}
+		broken.Lock()
+		fail = false
+		broken.Unlock()
+		if err := n.eng.Retry(ctx, "operator", incidents[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		// The handler now sets amount to a string: the gateway's condition
+		// fails at run time, which is an incident, not a silent choice.
+		eventually(t, "the condition's incident", func() bool {
+			incidents, _ = n.eng.Incidents(ctx, 10)
+			return len(incidents) == 1 && incidents[0].ElementID == "big"
+		})
+		if state(t, n.eng, id) != "active" || len(openTasks(t, n.eng, id)) != 0 {
+			t.Error("a failing condition moved the instance on")
+		}
+		if err := n.eng.Retry(ctx, "operator", incidents[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.eng.Retry(ctx, "operator", incidents[0].ID); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("retrying a resolved incident: %v", err)
+		}
+	})
+}

@@ -73,6 +73,7 @@ func (m *Module) Routes(r *web.Router, p Permissions) {
 	r.Handle("POST /admin/processes", p.Admin, m.deploy)
 	r.Handle("GET /admin/processes/{id}", p.Admin, m.showProcess)
 	r.Handle("GET /admin/processes/{id}/diagram.svg", p.Admin, m.processDiagram)
+	r.Handle("POST /admin/processes/{id}/migrate", p.Admin, m.migrate)
 	r.Handle("GET /admin/instances/{id}", p.Admin, m.showInstance)
 	r.Handle("GET /admin/instances/{id}/diagram.svg", p.Admin, m.instanceDiagram)
 	r.Handle("POST /admin/instances/{id}/cancel", p.Admin, m.cancel)
@@ -238,23 +239,64 @@ func (m *Module) deploy(w http.ResponseWriter, r *http.Request) error {
 	return m.pages.deployed.Render(w, r, http.StatusOK, deployed)
 }
 
-// processView is one definition with its diagram and instances.
+// processView is one definition with its diagram and instances, and the
+// newest version of its key when this one is older.
 type processView struct {
 	Definition *Definition
 	Process    *bpmn.Process
 	Instances  []Instance
+	Newer      *DefinitionSummary
+	Migrated   *MigrationResult
+}
+
+func (m *Module) process(ctx context.Context, id string) (processView, error) {
+	d, _, p, err := m.eng.Definition(ctx, id)
+	if err != nil {
+		return processView{}, err
+	}
+	v := processView{Definition: d, Process: p}
+	if v.Instances, err = m.eng.Instances(ctx, InstanceFilter{DefinitionID: &d.ID}); err != nil {
+		return v, err
+	}
+	all, err := m.eng.Definitions(ctx)
+	if err != nil {
+		return v, err
+	}
+	for i := range all {
+		if all[i].Key == d.Key && all[i].Version > d.Version && (v.Newer == nil || all[i].Version > v.Newer.Version) {
+			v.Newer = &all[i]
+		}
+	}
+	return v, nil
 }
 
 func (m *Module) showProcess(w http.ResponseWriter, r *http.Request) error {
-	d, _, p, err := m.eng.Definition(r.Context(), r.PathValue("id"))
+	v, err := m.process(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	list, err := m.eng.Instances(r.Context(), InstanceFilter{DefinitionID: &d.ID})
+	return m.pages.process.Render(w, r, http.StatusOK, v)
+}
+
+// migrate moves this version's active instances to the newest version.
+func (m *Module) migrate(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	v, err := m.process(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return m.pages.process.Render(w, r, http.StatusOK, processView{Definition: d, Process: p, Instances: list})
+	if v.Newer == nil || r.PostFormValue("to") != v.Newer.ID {
+		return apperr.Invalid("workflow.migrate.key", map[string]string{"to": "workflow.migrate.key"})
+	}
+	res, err := m.eng.Migrate(ctx, m.staff.Actor(ctx).ID, v.Definition.ID, v.Newer.ID)
+	if err != nil {
+		return err
+	}
+	if v, err = m.process(ctx, v.Definition.ID); err != nil {
+		return err
+	}
+	v.Migrated = &res
+	return m.pages.process.Render(w, r, http.StatusOK, v)
 }
 
 // svg writes a diagram.

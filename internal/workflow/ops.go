@@ -340,3 +340,78 @@ func (e *Engine) DefinitionPositions(ctx context.Context, id string) (map[string
 	return e.positions(ctx, `SELECT t.element_id, t.state, count(*) FROM workflow_tokens t
 		JOIN workflow_instances i ON i.id = t.instance_id WHERE i.definition_id = $1 GROUP BY t.element_id, t.state`, id)
 }
+
+// MigrationResult says what Migrate did.
+type MigrationResult struct {
+	Migrated int
+	// Skipped are instances left on their version, each with the element
+	// the newer version lacks.
+	Skipped map[string]string
+}
+
+// Migrate moves the active instances of definition from onto definition
+// to, a version of the same key, where every element they wait at exists
+// in the newer version as the same kind of element; the others stay where
+// they are and are listed. Each instance moves in its own step, so a
+// running instance is never half moved.
+func (e *Engine) Migrate(ctx context.Context, actor, from, to string) (MigrationResult, error) {
+	res := MigrationResult{Skipped: map[string]string{}}
+	fromDef, _, _, err := e.Definition(ctx, from)
+	if err != nil {
+		return res, err
+	}
+	toDef, _, target, err := e.Definition(ctx, to)
+	if err != nil {
+		return res, err
+	}
+	if fromDef.Key != toDef.Key || from == to {
+		return res, apperr.Invalid("workflow.migrate.key", map[string]string{"to": "workflow.migrate.key"})
+	}
+	active := "active"
+	list, err := e.Instances(ctx, InstanceFilter{DefinitionID: &from, State: &active, Limit: 500})
+	if err != nil {
+		return res, err
+	}
+	for _, in := range list {
+		err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+			x, err := e.lock(ctx, tx, after, in.ID)
+			if err != nil {
+				return err
+			}
+			if x.inst.DefinitionID != from || x.inst.State != "active" {
+				return errGone
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT DISTINCT element_id FROM workflow_tokens WHERE instance_id = $1`, in.ID)
+			if err != nil {
+				return err
+			}
+			var elements []string
+			for rows.Next() {
+				var el string
+				if err := rows.Scan(&el); err != nil {
+					rows.Close()
+					return err
+				}
+				elements = append(elements, el)
+			}
+			rows.Close()
+			for _, el := range elements {
+				if n := target.Elements[el]; n == nil || n.Kind != x.proc.Elements[el].Kind {
+					res.Skipped[in.ID] = el
+					return errGone
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE workflow_instances SET definition_id = $1 WHERE id = $2`, to, in.ID); err != nil {
+				return err
+			}
+			return x.history("", "migrated", fmt.Sprintf("v%d → v%d by %s", fromDef.Version, toDef.Version, actor))
+		})
+		switch {
+		case err == nil:
+			res.Migrated++
+		case !errors.Is(err, errGone):
+			return res, fmt.Errorf("migrate %s: %w", in.ID, err)
+		}
+	}
+	return res, nil
+}
