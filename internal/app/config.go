@@ -57,7 +57,7 @@ func Defaults() Config {
 		RatePerIP:       50,
 		BurstPerIP:      100,
 		MetricsAllow:    "127.0.0.0/8,::1/128",
-		JobWorkers:      8,
+		JobWorkers:      32,
 		JobLease:        time.Minute,
 		ShutdownTimeout: 30 * time.Second,
 		TargetServices:  700,

@@ -30,7 +30,7 @@ type node struct {
 
 func startEngine(t testing.TB, d *db.DB, c clock.Clock, name string) *node {
 	t.Helper()
-	q := jobs.New(d, jobs.Options{Workers: 8, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
+	q := jobs.New(d, jobs.Options{Workers: 32, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Lease: 5 * time.Second, Clock: c, Node: name})
 	e := workflow.New(d, q, events.NewOutbox(c, ""), c, workflow.Options{Retries: 3})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -52,18 +52,16 @@ type move struct {
 // lock raises the instance's rev, which locks its row until the step
 // commits, and loads it. ENOTFOUND if there is no such instance.
 func (e *Engine) lock(ctx context.Context, tx *sql.Tx, after *afterCommit, id string) (*exec, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE workflow_instances SET rev = rev + 1 WHERE id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, apperr.New(apperr.ENOTFOUND, msgNoInstance)
-	}
 	inst := &instance{ID: id}
 	var vars string
-	if err := tx.QueryRowContext(ctx, `SELECT definition_id, key, business_key, agency_id, parent_id, parent_token_id, state, variables
-		FROM workflow_instances WHERE id = $1`, id).Scan(&inst.DefinitionID, &inst.Key, &inst.BusinessKey, &inst.AgencyID,
-		&inst.ParentID, &inst.ParentToken, &inst.State, &vars); err != nil {
+	var rev int
+	err := tx.QueryRowContext(ctx, `UPDATE workflow_instances SET rev = rev + 1 WHERE id = $1
+		RETURNING rev, definition_id, key, business_key, agency_id, parent_id, parent_token_id, state, variables`, id).
+		Scan(&rev, &inst.DefinitionID, &inst.Key, &inst.BusinessKey, &inst.AgencyID, &inst.ParentID, &inst.ParentToken, &inst.State, &vars)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.ENOTFOUND, msgNoInstance)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(vars), &inst.vars); err != nil {
@@ -73,8 +71,16 @@ func (e *Engine) lock(ctx context.Context, tx *sql.Tx, after *afterCommit, id st
 	if err != nil {
 		return nil, err
 	}
-	return &exec{e: e, ctx: ctx, tx: tx, after: after, inst: inst, proc: l.proc, now: e.clock.Now()}, nil
+	return &exec{e: e, ctx: ctx, tx: tx, after: after, inst: inst, proc: l.proc, now: e.clock.Now(), seq: firstSeq(rev)}, nil
 }
+
+// firstSeq numbers the history of the step that raised rev to rev: steps
+// of one instance are serialised by rev, so their entries never collide
+// and sort in the order they happened.
+func firstSeq(rev int) int { return rev * stepEntries }
+
+// stepEntries bounds the history entries of one step.
+const stepEntries = 100000
 
 // save writes the variables back when they changed.
 func (x *exec) save() error {
@@ -99,16 +105,11 @@ func (x *exec) merge(vars map[string]any) {
 }
 
 // history records what happened at an element.
+// The entry is written with the step's others just before the commit.
 func (x *exec) history(elementID, event, detail string) error {
-	if x.seq == 0 {
-		if err := x.tx.QueryRowContext(x.ctx, `SELECT COALESCE(MAX(seq), 0) FROM workflow_history WHERE instance_id = $1`, x.inst.ID).Scan(&x.seq); err != nil {
-			return err
-		}
-	}
 	x.seq++
-	_, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_history (instance_id, seq, at, element_id, event, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		x.inst.ID, x.seq, x.now, elementID, event, detail)
-	return err
+	x.after.history = append(x.after.history, histRow{instance: x.inst.ID, seq: x.seq, at: x.now, element: elementID, event: event, detail: detail})
+	return nil
 }
 
 // run executes moves until every token waits.
@@ -436,7 +437,7 @@ func (x *exec) throw(from *bpmn.Element, scope string, be *BPMNError) ([]move, e
 		}
 		holder := x.proc.Elements[tok.element]
 		if b := errorBoundary(holder, be.Code); b != nil {
-			if err := x.cancelToken(scope); err != nil {
+			if err := x.cancelToken(tok); err != nil {
 				return nil, err
 			}
 			return []move{{el: b, scope: tok.scope}}, nil
@@ -522,42 +523,74 @@ func (x *exec) removeToken(id string) error {
 	return err
 }
 
-// cancelToken removes a waiting token, its open task and, for a
-// sub-process, every token inside it.
-func (x *exec) cancelToken(id string) error {
-	if err := x.cancelScope(id); err != nil {
+// cancelToken removes a waiting token with what hangs on it: the tokens
+// inside a sub-process, a user task's open task, an incident, message
+// subscriptions. The element the token waits at says which of these can
+// exist, so a plain service task costs one statement.
+func (x *exec) cancelToken(t tokenRow) error {
+	id := t.id
+	el := x.proc.Elements[t.element]
+	if el == nil || el.Kind == bpmn.SubProcess {
+		if err := x.cancelScope(id); err != nil {
+			return err
+		}
+	}
+	if el == nil || el.Kind == bpmn.UserTask {
+		if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_tasks SET state = 'cancelled', ended_at = $1 WHERE token_id = $2 AND state = 'open'`, x.now, id); err != nil {
+			return err
+		}
+	}
+	if t.state == "incident" {
+		if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_incidents SET resolved_at = $1 WHERE token_id = $2 AND resolved_at IS NULL`, x.now, id); err != nil {
+			return err
+		}
+	}
+	if _, err := x.tx.ExecContext(x.ctx, `DELETE FROM workflow_tokens WHERE id = $1`, id); err != nil {
 		return err
 	}
-	if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_tasks SET state = 'cancelled', ended_at = $1 WHERE token_id = $2 AND state = 'open'`, x.now, id); err != nil {
-		return err
+	if el == nil || subscribes(el) {
+		if _, err := x.tx.ExecContext(x.ctx, `DELETE FROM workflow_subscriptions WHERE token_id = $1`, id); err != nil {
+			return err
+		}
 	}
-	if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_incidents SET resolved_at = $1 WHERE token_id = $2 AND resolved_at IS NULL`, x.now, id); err != nil {
-		return err
+	return nil
+}
+
+// subscribes tells whether a token waiting at el may hold message
+// subscriptions.
+func subscribes(el *bpmn.Element) bool {
+	if el.Trigger == bpmn.Message {
+		return true
 	}
-	return x.removeToken(id)
+	for _, b := range el.Boundaries {
+		if b.Trigger == bpmn.Message {
+			return true
+		}
+	}
+	return false
 }
 
 // cancelScope removes every token inside a sub-process token.
 func (x *exec) cancelScope(scope string) error {
-	rows, err := x.tx.QueryContext(x.ctx, `SELECT id FROM workflow_tokens WHERE instance_id = $1 AND scope_id = $2`, x.inst.ID, scope)
+	rows, err := x.tx.QueryContext(x.ctx, `SELECT id, element_id, scope_id, state FROM workflow_tokens WHERE instance_id = $1 AND scope_id = $2`, x.inst.ID, scope)
 	if err != nil {
 		return err
 	}
-	var ids []string
+	var inner []tokenRow
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var t tokenRow
+		if err := rows.Scan(&t.id, &t.element, &t.scope, &t.state); err != nil {
 			rows.Close()
 			return err
 		}
-		ids = append(ids, id)
+		inner = append(inner, t)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := x.cancelToken(id); err != nil {
+	for _, t := range inner {
+		if err := x.cancelToken(t); err != nil {
 			return err
 		}
 	}

@@ -201,7 +201,7 @@ func (e *Engine) Delegate(ctx context.Context, actor Actor, id, to string) error
 }
 
 func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim bool) error {
-	return e.db.Tx(ctx, func(tx *sql.Tx) error {
+	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
 		instanceID, _, elementID, assignee, err := openTask(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -209,10 +209,13 @@ func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim b
 		if claim && assignee != "" && assignee != actor.ID {
 			return apperr.New(apperr.ECONFLICT, msgClaimed)
 		}
+		x, err := e.lock(ctx, tx, after, instanceID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE workflow_tasks SET assignee = $1 WHERE id = $2 AND state = 'open'`, to, id); err != nil {
 			return err
 		}
-		x := &exec{e: e, ctx: ctx, tx: tx, inst: &instance{ID: instanceID}, now: e.clock.Now()}
 		event := "assigned"
 		if to == "" {
 			event = "unassigned"

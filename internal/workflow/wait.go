@@ -119,7 +119,7 @@ func (x *exec) resume(tokenID, elementID string, got func(el *bpmn.Element) (map
 		}
 		x.merge(vars)
 	}
-	if err := x.cancelToken(tokenID); err != nil {
+	if err := x.cancelToken(tok); err != nil {
 		return err
 	}
 	if err := x.history(el.ID, "completed", ""); err != nil {
@@ -209,7 +209,7 @@ func (e *Engine) taskThrew(ctx context.Context, p taskJob, be *BPMNError) error 
 		}
 		el := x.proc.Elements[p.Element]
 		if b := errorBoundary(el, be.Code); b != nil {
-			if err := x.cancelToken(p.Token); err != nil {
+			if err := x.cancelToken(tok); err != nil {
 				return err
 			}
 			x.merge(map[string]any{"errorCode": be.Code, "errorMessage": be.Message})
@@ -218,14 +218,12 @@ func (e *Engine) taskThrew(ctx context.Context, p taskJob, be *BPMNError) error 
 			}
 			return x.save()
 		}
+		// Not caught at the task: an enclosing sub-process's boundary
+		// event catches it, cancelling the task with the rest of its
+		// scope, or it is an incident.
 		moves, err := x.throw(el, tok.scope, be)
 		if err != nil {
 			return err
-		}
-		if len(moves) > 0 {
-			if err := x.cancelToken(p.Token); err != nil {
-				return err
-			}
 		}
 		if err := x.run(moves); err != nil {
 			return err
@@ -311,7 +309,7 @@ func (x *exec) fire(tok string, ev *bpmn.Element) error {
 		return err
 	}
 	if ev.Interrupting {
-		if err := x.cancelToken(tok); err != nil {
+		if err := x.cancelToken(t); err != nil {
 			return err
 		}
 	}

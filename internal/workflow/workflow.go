@@ -290,21 +290,60 @@ func (e *Engine) Start(ctx context.Context, r StartRequest) (string, error) {
 	return id, nil
 }
 
-// afterCommit collects what a step does once committed.
-type afterCommit struct{ nudge bool }
+// afterCommit is what a step keeps for the end of its transaction: the
+// history its instances wrote, written in one statement before the commit,
+// and whether to wake the job queue after it.
+type afterCommit struct {
+	nudge   bool
+	history []histRow
+}
 
-// step runs fn in a transaction and nudges the job queue afterwards when
-// fn enqueued work.
+// histRow is a history entry waiting to be written.
+type histRow struct {
+	instance, element, event, detail string
+	seq                              int
+	at                               time.Time
+}
+
+// step runs fn in a transaction, writes the history it recorded, and nudges
+// the job queue afterwards when fn enqueued work.
 func (e *Engine) step(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx, after *afterCommit) error) error {
 	var after afterCommit
 	err := e.db.Tx(ctx, func(tx *sql.Tx) error {
 		after = afterCommit{}
-		return fn(ctx, tx, &after)
+		if err := fn(ctx, tx, &after); err != nil {
+			return err
+		}
+		return writeHistory(ctx, tx, after.history)
 	})
 	if err == nil && after.nudge {
 		e.jobs.Nudge()
 	}
 	return err
+}
+
+// writeHistory inserts history rows, many per statement.
+func writeHistory(ctx context.Context, tx *sql.Tx, rows []histRow) error {
+	const perStatement = 100
+	for len(rows) > 0 {
+		n := min(len(rows), perStatement)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO workflow_history (instance_id, seq, at, element_id, event, detail) VALUES `)
+		args := make([]any, 0, 6*n)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+			args = append(args, r.instance, r.seq, r.at, r.element, r.event, r.detail)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // startIn creates an instance inside tx and runs it.
@@ -341,7 +380,7 @@ func (e *Engine) startIn(ctx context.Context, tx *sql.Tx, after *afterCommit, r 
 		VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, 1, $9)`, inst.ID, defID, r.Key, r.BusinessKey, r.AgencyID, string(doc), parentID, parentToken, now); err != nil {
 		return "", err
 	}
-	x := &exec{e: e, ctx: ctx, tx: tx, after: after, inst: inst, proc: l.proc, now: now}
+	x := &exec{e: e, ctx: ctx, tx: tx, after: after, inst: inst, proc: l.proc, now: now, seq: firstSeq(1)}
 	if _, err := e.publish(ctx, tx, SubjectInstanceStarted, instanceEvent{ID: inst.ID, Key: r.Key, BusinessKey: r.BusinessKey, AgencyID: r.AgencyID}); err != nil {
 		return "", err
 	}
