@@ -429,3 +429,61 @@ func TestIncidentsAndRetry(t *testing.T) {
 		}
 	})
 }
+
+// complaint starts on a message and reminds the officer twice, hourly.
+var complaint = bpmnFile(`<bpmn:message id="Message_c" name="complaint-received" />
+<bpmn:process id="complaint" isExecutable="true">
+<bpmn:startEvent id="received"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:messageEventDefinition messageRef="Message_c" /></bpmn:startEvent>
+<bpmn:userTask id="answer" name="Answer"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="officer" /></bpmn:extensionElements>
+<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+<bpmn:boundaryEvent id="hourly" cancelActivity="false" attachedToRef="answer"><bpmn:outgoing>f3</bpmn:outgoing>
+  <bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">R2/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+` + task("remind", "notify.send", "f3", "f4") + `
+<bpmn:endEvent id="reminded"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+<bpmn:endEvent id="answered"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+` + flow("f1", "received", "answer") + flow("f2", "answer", "answered") + flow("f3", "hourly", "remind") + flow("f4", "remind", "reminded") + `
+</bpmn:process>`)
+
+func TestMessageStartAndRepeatingReminder(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := clock.NewManual(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		n := startEngine(t, d, c, "n1")
+		var reminders counter
+		n.eng.Register("notify.send", reminders.handler(nil))
+		if _, err := n.eng.Deploy(ctx, "analyst", complaint); err != nil {
+			t.Fatal(err)
+		}
+		id, err := n.eng.Correlate(ctx, "complaint-received", "C-1", map[string]any{"text": "No water"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := n.eng.Instance(ctx, id)
+		if err != nil || in.BusinessKey != "C-1" || in.Variables["text"] != "No water" {
+			t.Fatalf("message start: %+v %v", in, err)
+		}
+		if len(openTasks(t, n.eng, id)) != 1 {
+			t.Fatal("no task after the message start")
+		}
+		count := func() int {
+			reminders.mu.Lock()
+			defer reminders.mu.Unlock()
+			return len(reminders.runs)
+		}
+		for want := 1; want <= 3; want++ {
+			c.Advance(61 * time.Minute)
+			n.queue.Nudge()
+			if want <= 2 {
+				eventually(t, fmt.Sprintf("reminder %d", want), func() bool { return count() == want })
+			} else {
+				time.Sleep(200 * time.Millisecond)
+				if count() != 2 {
+					t.Errorf("R2 cycle fired %d times", count())
+				}
+			}
+		}
+		if _, err := n.eng.Correlate(ctx, "nobody-listens", "x", nil); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("an unknown message: %v", err)
+		}
+	})
+}

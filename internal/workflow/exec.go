@@ -378,8 +378,10 @@ type taskJob struct {
 	Instance string `json:"instance"`
 	Token    string `json:"token"`
 	Element  string `json:"element"`
-	// Fires counts the firings of a cycle timer so far.
-	Fires int `json:"fires,omitempty"`
+	// Set is when a timer was set and Fires how often a cycle timer has
+	// fired, from which its next firing follows.
+	Set   time.Time `json:"set,omitzero"`
+	Fires int       `json:"fires,omitempty"`
 }
 
 // end consumes a token at an end event (or an activity without outgoing

@@ -21,15 +21,11 @@ func timerDue(t *bpmn.TimerDef, now time.Time, loc *time.Location, cal *schedule
 	case bpmn.TimeDate:
 		return schedule.ParseDate(text, loc)
 	case bpmn.TimeCycle:
-		c, err := schedule.ParseCycle(text, loc)
-		if err != nil {
-			return time.Time{}, err
+		at, ok, err := cycleAt(t, now, 0, loc, cal)
+		if err == nil && !ok {
+			err = fmt.Errorf("timer cycle %q never fires", text)
 		}
-		at, ok := c.At(now, 0, cal)
-		if !ok {
-			return time.Time{}, fmt.Errorf("timer cycle %q has no repetition after %s", text, now.Format(time.RFC3339))
-		}
-		return at, nil
+		return at, err
 	}
 	d, err := schedule.ParseDuration(text)
 	if err != nil {
@@ -37,4 +33,18 @@ func timerDue(t *bpmn.TimerDef, now time.Time, loc *time.Location, cal *schedule
 	}
 	d.WorkingDays = d.WorkingDays || t.WorkingDays
 	return d.After(now.In(loc), cal), nil
+}
+
+// cycleAt is firing i (from 0) of a cycle timer set at set; false when the
+// cycle has no such firing.
+func cycleAt(t *bpmn.TimerDef, set time.Time, i int, loc *time.Location, cal *schedule.Calendar) (time.Time, bool, error) {
+	c, err := schedule.ParseCycle(strings.TrimPrefix(strings.TrimSpace(t.Expr), "="), loc)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if t.WorkingDays {
+		c.Interval.WorkingDays = true
+	}
+	at, ok := c.At(set, i, cal)
+	return at, ok, nil
 }

@@ -259,8 +259,13 @@ func (x *exec) scheduleTimer(el *bpmn.Element, tok string) error {
 	if err != nil {
 		return x.raiseIncident(el.ID, tok, err)
 	}
-	payload, _ := json.Marshal(taskJob{Instance: x.inst.ID, Token: tok, Element: el.ID})
-	if _, err := x.e.jobs.Enqueue(x.ctx, x.tx, jobs.Spec{Kind: jobTimer, Payload: payload, RunAt: at, Key: tok + "/" + el.ID}); err != nil {
+	return x.enqueueTimer(taskJob{Instance: x.inst.ID, Token: tok, Element: el.ID, Set: x.now}, at)
+}
+
+// enqueueTimer queues a timer's firing as a job due at at.
+func (x *exec) enqueueTimer(p taskJob, at time.Time) error {
+	payload, _ := json.Marshal(p)
+	if _, err := x.e.jobs.Enqueue(x.ctx, x.tx, jobs.Spec{Kind: jobTimer, Payload: payload, RunAt: at, Key: fmt.Sprintf("%s/%s/%d", p.Token, p.Element, p.Fires)}); err != nil {
 		return err
 	}
 	x.after.nudge = true
@@ -280,7 +285,24 @@ func (e *Engine) runTimerJob(ctx context.Context, j jobs.Job) error {
 		if err != nil {
 			return ignoreGone(err)
 		}
-		return ignoreGone(x.fire(p.Token, x.proc.Elements[p.Element]))
+		ev := x.proc.Elements[p.Element]
+		if err := x.fire(p.Token, ev); err != nil {
+			return ignoreGone(err)
+		}
+		// A repeating reminder beside its activity is set again while
+		// the activity waits and the cycle has firings left.
+		if ev.Kind != bpmn.BoundaryEvent || ev.Interrupting || ev.Timer == nil || ev.Timer.Kind != bpmn.TimeCycle {
+			return nil
+		}
+		if _, err := x.token(p.Token); err != nil {
+			return ignoreGone(err)
+		}
+		next, ok, err := cycleAt(ev.Timer, p.Set, p.Fires+1, e.opts.Location, e.opts.Calendar)
+		if err != nil || !ok {
+			return err
+		}
+		p.Fires++
+		return x.enqueueTimer(p, next)
 	})
 }
 
@@ -337,7 +359,9 @@ func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 
 // Correlate delivers a message to the instance waiting for it under
 // correlationKey, with vars merged into its variables, and returns the
-// instance's ID. ENOTFOUND when nobody waits for it.
+// instance's ID. When nobody waits, a process with a message start event
+// of that name starts instead (the correlation key becomes its business
+// key). ENOTFOUND when neither is there.
 func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, vars map[string]any) (string, error) {
 	var instanceID string
 	err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
@@ -345,7 +369,14 @@ func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, var
 		err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_subscriptions
 			WHERE message_name = $1 AND correlation_key = $2 ORDER BY created_at LIMIT 1`, name, correlationKey).Scan(&instanceID, &tok, &elementID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.ENOTFOUND, msgNoMessage)
+			// Nobody waits: a process with a message start event of this
+			// name starts, with the correlation key as business key.
+			key, err := e.messageStart(ctx, tx, name)
+			if err != nil {
+				return err
+			}
+			instanceID, err = e.startIn(ctx, tx, after, StartRequest{Key: key, BusinessKey: correlationKey, Variables: vars, message: name}, "", "")
+			return err
 		}
 		if err != nil {
 			return err
@@ -367,6 +398,41 @@ func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, var
 		return "", fmt.Errorf("correlate %s: %w", name, err)
 	}
 	return instanceID, nil
+}
+
+// messageStart finds the process whose newest version starts on message
+// name; ENOTFOUND if none does.
+func (e *Engine) messageStart(ctx context.Context, tx *sql.Tx, name string) (string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM workflow_definitions d
+		WHERE d.version = (SELECT MAX(v.version) FROM workflow_definitions v WHERE v.key = d.key) ORDER BY d.key`)
+	if err != nil {
+		return "", err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return "", err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		l, err := e.process(ctx, tx, id)
+		if err != nil {
+			return "", err
+		}
+		for _, s := range l.proc.Starts {
+			if s.Trigger == bpmn.Message && s.MessageName == name {
+				return l.proc.ID, nil
+			}
+		}
+	}
+	return "", apperr.New(apperr.ENOTFOUND, msgNoMessage)
 }
 
 // due computes when a timer fires, from now.

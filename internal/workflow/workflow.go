@@ -273,6 +273,9 @@ type StartRequest struct {
 	// AgencyID is the agency whose staff work on the instance's tasks.
 	AgencyID  string
 	Variables map[string]any
+	// message starts at the message start event of this name instead of
+	// the none start event.
+	message string
 }
 
 // Start starts an instance of the newest version of r.Key and runs it to
@@ -358,7 +361,7 @@ func (e *Engine) startIn(ctx context.Context, tx *sql.Tx, after *afterCommit, r 
 	}
 	var start *bpmn.Element
 	for _, s := range l.proc.Starts {
-		if s.Trigger == bpmn.None {
+		if s.Trigger == bpmn.None && r.message == "" || s.Trigger == bpmn.Message && s.MessageName == r.message && r.message != "" {
 			start = s
 		}
 	}
