@@ -261,7 +261,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{}, a.Web.Renderer()); err != nil {
 		return nil, err
 	}
-	a.workflow.Routes(a.Web.Router(), workflow.Permissions{Work: identity.PermApplicationsProcess, Admin: identity.PermWorkflowAdmin})
+	a.workflow.Routes(a.Web.Router(), workflow.Permissions{Work: identity.PermApplicationsProcess,
+		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin})
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}

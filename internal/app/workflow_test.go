@@ -51,6 +51,15 @@ func TestBackOfficeThroughTheSite(t *testing.T) {
 	if resp, _ := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"claim"}}); resp.StatusCode != 303 {
 		t.Fatalf("claim: %d", resp.StatusCode)
 	}
+	// The supervisor sees the agency's open work; an officer may not.
+	supervisor := newVisitor(t, n.base)
+	supervisor.login("+998901000012", identity.DemoPassword, "/work/agency")
+	if _, page := supervisor.get("/work/agency"); !strings.Contains(page, "2026-0000777") {
+		t.Error("the supervisor does not see the agency's task")
+	}
+	if resp, _ := officer.get("/work/agency"); resp.StatusCode != 403 {
+		t.Errorf("an officer opens the agency's work: %d", resp.StatusCode)
+	}
 	if resp, _ := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"complete"}, "decision": {"approve"}}); resp.StatusCode != 303 {
 		t.Fatalf("complete: %d", resp.StatusCode)
 	}

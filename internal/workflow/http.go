@@ -39,7 +39,7 @@ type Staff interface {
 // Permissions are the route permissions of the pages: Work for officers'
 // inboxes, Admin for process operations.
 type Permissions struct {
-	Work, Admin web.Permission
+	Work, Supervise, Admin web.Permission
 }
 
 // Module serves the inbox and the operations pages.
@@ -47,13 +47,13 @@ type Module struct {
 	eng   *Engine
 	staff Staff
 	clock interface{ Now() time.Time }
-	pages struct{ inbox, processes, process, instance, incidents, deployed *web.Page }
+	pages struct{ inbox, agency, processes, process, instance, incidents, deployed *web.Page }
 }
 
 // NewModule parses the pages.
 func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
 	m := &Module{eng: eng, staff: staff, clock: eng.clock}
-	for name, dst := range map[string]**web.Page{"inbox": &m.pages.inbox, "processes": &m.pages.processes, "process": &m.pages.process,
+	for name, dst := range map[string]**web.Page{"inbox": &m.pages.inbox, "agency": &m.pages.agency, "processes": &m.pages.processes, "process": &m.pages.process,
 		"instance": &m.pages.instance, "incidents": &m.pages.incidents, "deployed": &m.pages.deployed} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
@@ -67,6 +67,7 @@ func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
 // Routes registers the pages and the task API.
 func (m *Module) Routes(r *web.Router, p Permissions) {
 	r.Handle("GET /work", p.Work, m.showInbox)
+	r.Handle("GET /work/agency", p.Supervise, m.showAgencyWork)
 	r.Handle("POST /work/{id}", p.Work, m.actOnTask)
 	r.Handle("GET /api/v1/tasks", p.Work, m.apiTasks)
 	r.Handle("GET /admin/processes", p.Admin, m.showProcesses)
@@ -131,6 +132,34 @@ func (m *Module) showInbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return m.pages.inbox.Render(w, r, http.StatusOK, v)
+}
+
+// agencyView is the open work of the agencies a supervisor works in.
+type agencyView struct {
+	Tasks []Task
+	Now   time.Time
+}
+
+// showAgencyWork lists every open task of the agencies the person holds a
+// role in, with who holds each and what is overdue.
+func (m *Module) showAgencyWork(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	actor := m.staff.Actor(ctx)
+	open := "open"
+	v := agencyView{Now: m.clock.Now()}
+	seen := map[string]bool{}
+	for _, g := range actor.Grants {
+		if g.AgencyID == "" || seen[g.AgencyID] {
+			continue
+		}
+		seen[g.AgencyID] = true
+		list, _, err := m.eng.Tasks(ctx, TaskFilter{State: &open, AgencyID: &g.AgencyID, Limit: 500})
+		if err != nil {
+			return err
+		}
+		v.Tasks = append(v.Tasks, list...)
+	}
+	return m.pages.agency.Render(w, r, http.StatusOK, v)
 }
 
 // taskJSON is a task in the API.
