@@ -42,6 +42,8 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.IntVar(&c.TargetServices, "target-services", c.TargetServices, "digitisation target: services live on the portal")
 	fs.Float64Var(&c.TargetAutomated, "target-automated", c.TargetAutomated, "digitisation target: share of live services at levels 4–5 (0–1)")
 	fs.Float64Var(&c.TargetMobile, "target-mobile", c.TargetMobile, "digitisation target: share of live services in the mobile app (0–1)")
+	str(&c.Holidays, "holidays", "days off besides weekends and the fixed public holidays (Ramazon and Qurbon hayit, declared days off), comma-separated YYYY-MM-DD, for SLA timers in working days")
+	str(&c.WorkingDays, "working-days", "days off that are worked instead (transferred working Saturdays), comma-separated YYYY-MM-DD")
 }
 
 // parseFlags parses args with defaults, then EGOV_* variables, then the

@@ -254,7 +254,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err != nil {
 		tashkent = time.FixedZone("UZT", 5*60*60)
 	}
-	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Prefix: a.Bus.Prefix(), Logger: log})
+	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Calendar: cfg.calendar(tashkent),
+		Prefix: a.Bus.Prefix(), Logger: log})
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/egovuz/egov/internal/platform/blob"
 	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/workflow/schedule"
 )
 
 // Config is every setting of an egov node. main fills it from flags and
@@ -41,6 +42,12 @@ type Config struct {
 	TargetServices  int
 	TargetAutomated float64
 	TargetMobile    float64
+	// Holidays are days off besides weekends and the fixed public
+	// holidays (movable holidays, declared days off), and WorkingDays days
+	// worked instead of a day off: comma-separated dates (YYYY-MM-DD) for
+	// the working-day calendar of SLA timers.
+	Holidays    string
+	WorkingDays string
 	// Demo marks a node serving demo data: a banner says so.
 	Demo bool
 }
@@ -155,7 +162,44 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return configErr("--shutdown-timeout must be positive")
 	}
+	if _, err := parseDates(c.Holidays); err != nil {
+		return configErr("--holidays: %v", err)
+	}
+	if _, err := parseDates(c.WorkingDays); err != nil {
+		return configErr("--working-days: %v", err)
+	}
 	return nil
+}
+
+// parseDates reads comma-separated dates (YYYY-MM-DD).
+func parseDates(s string) ([]time.Time, error) {
+	var out []time.Time
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a date (YYYY-MM-DD)", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// calendar is the working-day calendar of SLA timers: Uzbekistan's
+// weekends and fixed public holidays, with the configured changes.
+func (c *Config) calendar(loc *time.Location) *schedule.Calendar {
+	cal := schedule.NewCalendar(loc)
+	holidays, _ := parseDates(c.Holidays) // checked by Validate
+	for _, d := range holidays {
+		cal.AddHoliday(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc))
+	}
+	worked, _ := parseDates(c.WorkingDays)
+	for _, d := range worked {
+		cal.AddWorkingDay(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc))
+	}
+	return cal
 }
 
 // checkDataDir makes sure the data dir exists and is writable, creating it
