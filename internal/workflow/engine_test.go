@@ -265,6 +265,11 @@ func TestTimersMessagesAndErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "the review task", func() bool { return len(openTasks(t, n.eng, id)) == 1 })
+		// Its due date is its first SLA timer's; it is overdue after.
+		review := openTasks(t, n.eng, id)[0]
+		if review.DueAt == nil || !review.DueAt.Equal(c.Now().Add(time.Hour)) || review.Overdue(c.Now()) || !review.Overdue(c.Now().Add(61*time.Minute)) {
+			t.Errorf("due date of the review: %v", review.DueAt)
+		}
 		// After an hour the reminder goes out and the task stays.
 		c.Advance(61 * time.Minute)
 		n.queue.Nudge()

@@ -30,6 +30,8 @@ func (x *exec) waitUserTask(el *bpmn.Element, scope string) error {
 			return x.raiseIncident(el.ID, tok, err)
 		}
 		due = t
+	} else if t, ok := x.slaDue(el); ok {
+		due = t
 	}
 	assignee := ""
 	if el.Assignee != "" {
@@ -52,6 +54,22 @@ func (x *exec) waitUserTask(el *bpmn.Element, scope string) error {
 	_, err = x.e.publish(x.ctx, x.tx, SubjectTaskCreated, map[string]any{"id": id, "instance": x.inst.ID, "element": el.ID,
 		"agency_id": x.inst.AgencyID, "groups": el.CandidateGroups, "business_key": x.inst.BusinessKey})
 	return err
+}
+
+// slaDue is when the first timer on a task's boundary fires: without a due
+// date of its own, that is the task's deadline (the SLA the diagram
+// draws).
+func (x *exec) slaDue(el *bpmn.Element) (time.Time, bool) {
+	var first time.Time
+	for _, b := range el.Boundaries {
+		if b.Trigger != bpmn.Timer || b.Timer == nil {
+			continue
+		}
+		if t, err := x.e.due(b.Timer, x.now); err == nil && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first, !first.IsZero()
 }
 
 // dueKind reads a due date as a date-time when it looks like one.
