@@ -30,9 +30,14 @@ type node struct {
 
 func startEngine(t testing.TB, d *db.DB, c clock.Clock, name string) *node {
 	t.Helper()
+	return startEngineWith(t, d, c, name, workflow.Options{Retries: 3})
+}
+
+func startEngineWith(t testing.TB, d *db.DB, c clock.Clock, name string, opts workflow.Options) *node {
+	t.Helper()
 	q := jobs.New(d, jobs.Options{Workers: 32, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Lease: 5 * time.Second, Clock: c, Node: name})
-	e := workflow.New(d, q, events.NewOutbox(c, ""), c, workflow.Options{Retries: 3})
+	e := workflow.New(d, q, events.NewOutbox(c, ""), c, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -488,6 +488,7 @@ func (x *exec) finish(state string) error {
 	if err := x.history("", state, ""); err != nil {
 		return err
 	}
+	x.after.notices = append(x.after.notices, Notice{Kind: "ended", InstanceID: x.inst.ID})
 	if _, err := x.e.publish(x.ctx, x.tx, SubjectInstanceEnded, instanceEvent{ID: x.inst.ID, Key: x.inst.Key, BusinessKey: x.inst.BusinessKey,
 		AgencyID: x.inst.AgencyID, State: state}); err != nil {
 		return err

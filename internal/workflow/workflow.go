@@ -113,7 +113,11 @@ type Options struct {
 	Calendar *schedule.Calendar
 	// Prefix is the bus's subject prefix; events.DefaultPrefix when empty.
 	Prefix string
-	Logger *slog.Logger
+	// Observer, when set, hears on this node of the tasks created and the
+	// instances ended by each committed step, at once (the outbox carries
+	// the same news to every node, later).
+	Observer func(Notice)
+	Logger   *slog.Logger
 }
 
 // Engine runs processes.
@@ -299,6 +303,16 @@ func (e *Engine) Start(ctx context.Context, r StartRequest) (string, error) {
 type afterCommit struct {
 	nudge   bool
 	history []histRow
+	notices []Notice
+}
+
+// Notice is news of a committed step for Options.Observer.
+type Notice struct {
+	// Kind is "task" for a user task created, "ended" for an instance
+	// that ended.
+	Kind       string
+	InstanceID string
+	TaskID     string
 }
 
 // histRow is a history entry waiting to be written.
@@ -321,6 +335,11 @@ func (e *Engine) step(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	})
 	if err == nil && after.nudge {
 		e.jobs.Nudge()
+	}
+	if err == nil && e.opts.Observer != nil {
+		for _, n := range after.notices {
+			e.opts.Observer(n)
+		}
 	}
 	return err
 }
