@@ -210,12 +210,19 @@ func (m *Module) showService(w http.ResponseWriter, r *http.Request) error {
 	return m.pages.service.Render(w, r, http.StatusOK, v)
 }
 
+// planShown bounds the plan's table: the overdue and soonest items; the
+// counts per agency cover the whole plan and the export lists it all.
+const planShown = 100
+
 // kpiView is the digitisation page.
 type kpiView struct {
 	All       KPI
 	PerAgency []AgencyKPI
 	Targets   Targets
+	// Plan is the soonest part of the plan, PlanTotal the number of
+	// services on it.
 	Plan      []PlanItem
+	PlanTotal int
 	PlanBy    []AgencyPlan
 	Agencies  map[string]Agency
 }
@@ -239,5 +246,6 @@ func (m *Module) showKPIs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return m.pages.kpi.Render(w, r, http.StatusOK, kpiView{All: all, PerAgency: per, Targets: m.targets, Plan: plan, PlanBy: planBy, Agencies: idx})
+	v := kpiView{All: all, PerAgency: per, Targets: m.targets, Plan: plan[:min(len(plan), planShown)], PlanTotal: len(plan), PlanBy: planBy, Agencies: idx}
+	return m.pages.kpi.Render(w, r, http.StatusOK, v)
 }

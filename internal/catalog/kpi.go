@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Targets are the programme's digitisation goals: how many services live on
@@ -48,9 +49,60 @@ type AgencyKPI struct {
 }
 
 // KPIs counts the registry: overall and per agency (agencies with at least
-// one service, by code). Counting happens in the database, so the figures
-// always match the registry.
+// one service, by code). Counting happens in the database; the figures are
+// kept for agencyCacheTTL, so another node's change shows within that time
+// and this node's at once.
 func (r *Registry) KPIs(ctx context.Context) (KPI, []AgencyKPI, error) {
+	if err := r.loadStats(ctx); err != nil {
+		return KPI{}, nil, err
+	}
+	r.stats.Lock()
+	defer r.stats.Unlock()
+	return r.stats.all, r.stats.per, nil
+}
+
+// DigitisationPlan lists the services being planned or digitised that have
+// a plan, soonest deadline first, flagging those past it, with the count per
+// responsible agency. The lists are shared: callers must not modify them.
+func (r *Registry) DigitisationPlan(ctx context.Context) ([]PlanItem, []AgencyPlan, error) {
+	if err := r.loadStats(ctx); err != nil {
+		return nil, nil, err
+	}
+	r.stats.Lock()
+	defer r.stats.Unlock()
+	return r.stats.plan, r.stats.planBy, nil
+}
+
+// loadStats fills the figures' cache when it is empty or older than
+// agencyCacheTTL: every visit of the KPI page reads them, and counting a
+// large registry takes tens of milliseconds.
+func (r *Registry) loadStats(ctx context.Context) error {
+	r.stats.Lock()
+	defer r.stats.Unlock()
+	if !r.stats.at.IsZero() && time.Since(r.stats.at) < agencyCacheTTL {
+		return nil
+	}
+	all, per, err := r.countKPIs(ctx)
+	if err != nil {
+		return err
+	}
+	plan, planBy, err := r.plan(ctx)
+	if err != nil {
+		return err
+	}
+	r.stats.all, r.stats.per, r.stats.plan, r.stats.planBy, r.stats.at = all, per, plan, planBy, time.Now()
+	return nil
+}
+
+// clearStats drops this node's cached figures after a change.
+func (r *Registry) clearStats() {
+	r.stats.Lock()
+	r.stats.at = time.Time{}
+	r.stats.Unlock()
+}
+
+// countKPIs counts the registry in the database.
+func (r *Registry) countKPIs(ctx context.Context) (KPI, []AgencyKPI, error) {
 	rows, err := r.db.Reader().QueryContext(ctx, `SELECT agency_id, count(*),
 			sum(CASE WHEN status = 'live' THEN 1 ELSE 0 END),
 			sum(CASE WHEN status = 'live' AND level >= 4 THEN 1 ELSE 0 END),
@@ -103,10 +155,8 @@ type AgencyPlan struct {
 	Overdue int
 }
 
-// DigitisationPlan lists the services being planned or digitised that have
-// a plan, soonest deadline first, flagging those past it, with the count per
-// responsible agency.
-func (r *Registry) DigitisationPlan(ctx context.Context) ([]PlanItem, []AgencyPlan, error) {
+// plan reads the digitisation plan from the database.
+func (r *Registry) plan(ctx context.Context) ([]PlanItem, []AgencyPlan, error) {
 	rows, err := r.db.Reader().QueryContext(ctx, `SELECT id, version, updated_at, updated_by, passport FROM catalog_services
 		WHERE status IN ('planned', 'digitising') ORDER BY code`)
 	if err != nil {

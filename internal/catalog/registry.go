@@ -40,6 +40,16 @@ type Registry struct {
 	// forms caches parsed form versions by formKey; a published version
 	// never changes.
 	forms sync.Map
+	// stats caches the figures of the KPI page for agencyCacheTTL,
+	// cleared at once by a change on this node.
+	stats struct {
+		sync.Mutex
+		at     time.Time
+		all    KPI
+		per    []AgencyKPI
+		plan   []PlanItem
+		planBy []AgencyPlan
+	}
 }
 
 // agencyCacheTTL bounds how stale the agency list of a node can be.
@@ -215,6 +225,7 @@ func (r *Registry) CreateService(ctx context.Context, actor string, p Passport, 
 	if err != nil {
 		return nil, fmt.Errorf("create service: %w", err)
 	}
+	r.clearStats()
 	return s, nil
 }
 
@@ -236,6 +247,7 @@ func (r *Registry) UpdateService(ctx context.Context, actor, code string, expect
 	if err != nil {
 		return nil, fmt.Errorf("update service: %w", err)
 	}
+	r.clearStats()
 	return s, nil
 }
 

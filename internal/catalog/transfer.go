@@ -1459,6 +1459,7 @@ func (r *Registry) Import(ctx context.Context, actor, format string, rd io.Reade
 	if plan.result.AgenciesCreated+plan.result.AgenciesUpdated > 0 {
 		r.clearAgencies()
 	}
+	r.clearStats()
 	return plan.result, nil
 }
 
