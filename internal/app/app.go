@@ -259,7 +259,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}
-	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{}, a.Web.Renderer()); err != nil {
+	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{accounts: accounts}, a.Web.Renderer()); err != nil {
 		return nil, err
 	}
 	a.workflow.Routes(a.Web.Router(), workflow.Permissions{Work: identity.PermApplicationsProcess,

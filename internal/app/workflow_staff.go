@@ -4,13 +4,14 @@ import (
 	"context"
 
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/platform/web"
 	"github.com/egovuz/egov/internal/workflow"
 )
 
 // workflowStaff gives the workflow module the signed-in person as an
 // Actor: their account and the roles they hold in which agency, which
 // candidate groups of user tasks name.
-type workflowStaff struct{}
+type workflowStaff struct{ accounts *identity.Service }
 
 // Actor converts the request's principal; nobody signed in is an actor
 // with no roles.
@@ -24,4 +25,18 @@ func (workflowStaff) Actor(ctx context.Context) workflow.Actor {
 		a.Grants = append(a.Grants, workflow.Grant{Role: string(g.Role), AgencyID: g.AgencyID})
 	}
 	return a
+}
+
+// Colleagues lists the staff of an agency by name in the request's
+// language.
+func (s workflowStaff) Colleagues(ctx context.Context, agencyID string) ([]workflow.Person, error) {
+	users, err := s.accounts.StaffOf(ctx, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflow.Person, 0, len(users))
+	for _, u := range users {
+		out = append(out, workflow.Person{ID: u.ID, Name: u.DisplayName(web.Locale(ctx))})
+	}
+	return out, nil
 }

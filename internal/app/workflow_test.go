@@ -60,7 +60,19 @@ func TestBackOfficeThroughTheSite(t *testing.T) {
 	if resp, _ := officer.get("/work/agency"); resp.StatusCode != 403 {
 		t.Errorf("an officer opens the agency's work: %d", resp.StatusCode)
 	}
-	if resp, _ := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"complete"}, "decision": {"approve"}}); resp.StatusCode != 303 {
+	// She hands it to her supervisor, who completes it.
+	_, mine := officer.get("/work")
+	jasur := regexp.MustCompile(`<option value="([0-9a-f-]{36})">Jasur Ergashev</option>`).FindStringSubmatch(mine)
+	if jasur == nil {
+		t.Fatal("the supervisor is not offered as a colleague")
+	}
+	if resp, _ := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"delegate"}, "to": {jasur[1]}}); resp.StatusCode != 303 {
+		t.Fatalf("delegate: %d", resp.StatusCode)
+	}
+	if _, page := supervisor.get("/work/agency"); !strings.Contains(page, "Jasur Ergashev") {
+		t.Error("the agency page does not name the task's holder")
+	}
+	if resp, _ := supervisor.post("/work", "/work/"+m[1], map[string][]string{"action": {"complete"}, "decision": {"approve"}}); resp.StatusCode != 303 {
 		t.Fatalf("complete: %d", resp.StatusCode)
 	}
 	eventually(t, "the instance to end", func() bool {

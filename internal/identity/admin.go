@@ -114,3 +114,23 @@ func (s *Service) RevokeRole(ctx context.Context, actor *Principal, userID strin
 			Details: map[string]any{"role": string(g.Role), "agency": g.AgencyID}})
 	})
 }
+
+// StaffOf lists the people holding a role inside an agency, by name: the
+// colleagues a task can be handed to.
+func (s *Service) StaffOf(ctx context.Context, agencyID string) ([]User, error) {
+	rows, err := s.db.Reader().QueryContext(ctx, `SELECT `+userColumns+` FROM identity_users WHERE id IN
+		(SELECT user_id FROM identity_grants WHERE agency_id = $1) ORDER BY last_name, first_name, id`, agencyID)
+	if err != nil {
+		return nil, fmt.Errorf("staff of %s: %w", agencyID, err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("staff of %s: %w", agencyID, err)
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}

@@ -30,10 +30,37 @@ func Locales() fs.FS {
 	return sub
 }
 
-// Staff tells the pages who is signed in, as an Actor; the identity module
-// provides it.
+// Staff tells the pages who is signed in, as an Actor, and who works in an
+// agency; the identity module provides it.
 type Staff interface {
 	Actor(ctx context.Context) Actor
+	// Colleagues lists the people holding a role in the agency, by name
+	// in the request's language.
+	Colleagues(ctx context.Context, agencyID string) ([]Person, error)
+}
+
+// Person is a member of staff as the pages name them.
+type Person struct {
+	ID, Name string
+}
+
+// people names the staff of the agencies of tasks, by agency and by ID.
+func (m *Module) people(ctx context.Context, tasks []Task) (map[string][]Person, map[string]string, error) {
+	byAgency, names := map[string][]Person{}, map[string]string{}
+	for _, t := range tasks {
+		if _, ok := byAgency[t.AgencyID]; ok || t.AgencyID == "" {
+			continue
+		}
+		list, err := m.staff.Colleagues(ctx, t.AgencyID)
+		if err != nil {
+			return nil, nil, err
+		}
+		byAgency[t.AgencyID] = list
+		for _, p := range list {
+			names[p.ID] = p.Name
+		}
+	}
+	return byAgency, names, nil
 }
 
 // Permissions are the route permissions of the pages: Work for officers'
@@ -86,6 +113,9 @@ func (m *Module) Routes(r *web.Router, p Permissions) {
 type inboxView struct {
 	Mine, Offered []Task
 	Now           time.Time
+	Me            string
+	// Staff are the colleagues of each agency, to hand a task to.
+	Staff map[string][]Person
 }
 
 // groups lists the roles the actor holds, for the offered tasks.
@@ -122,13 +152,16 @@ func (m *Module) inbox(ctx context.Context) (inboxView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.Mine, v.Offered = mine, actor.offered(offered)
+	v.Mine, v.Offered, v.Me = mine, actor.offered(offered), actor.ID
 	return v, nil
 }
 
 func (m *Module) showInbox(w http.ResponseWriter, r *http.Request) error {
 	v, err := m.inbox(r.Context())
 	if err != nil {
+		return err
+	}
+	if v.Staff, _, err = m.people(r.Context(), v.Mine); err != nil {
 		return err
 	}
 	return m.pages.inbox.Render(w, r, http.StatusOK, v)
@@ -138,6 +171,8 @@ func (m *Module) showInbox(w http.ResponseWriter, r *http.Request) error {
 type agencyView struct {
 	Tasks []Task
 	Now   time.Time
+	// Names names the holders of tasks.
+	Names map[string]string
 }
 
 // showAgencyWork lists every open task of the agencies the person holds a
@@ -158,6 +193,10 @@ func (m *Module) showAgencyWork(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Tasks = append(v.Tasks, list...)
+	}
+	var err error
+	if _, v.Names, err = m.people(ctx, v.Tasks); err != nil {
+		return err
 	}
 	return m.pages.agency.Render(w, r, http.StatusOK, v)
 }
