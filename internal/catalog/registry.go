@@ -400,7 +400,7 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 		add("s.status = $%d", string(*f.Status))
 	}
 	if f.LifeEvent != nil {
-		add("EXISTS (SELECT 1 FROM catalog_service_events e WHERE e.service_id = s.id AND e.event = $%d)", *f.LifeEvent)
+		add("s.id IN (SELECT e.service_id FROM catalog_service_events e WHERE e.event = $%d)", *f.LifeEvent)
 	}
 	cond := ""
 	if len(where) > 0 {
