@@ -384,30 +384,15 @@ type ServiceFilter struct {
 
 // Services lists services by code with the total that match the filter.
 func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, int, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.Code != nil {
-		add("s.code = $%d", *f.Code)
-	}
-	if f.AgencyID != nil {
-		add("s.agency_id = $%d", *f.AgencyID)
-	}
+	var q db.Filter
+	q.AddIf("s.code = %s", f.Code)
+	q.AddIf("s.agency_id = %s", f.AgencyID)
 	if f.Status != nil {
-		add("s.status = $%d", string(*f.Status))
+		q.Add("s.status = %s", string(*f.Status))
 	}
-	if f.LifeEvent != nil {
-		add("s.id IN (SELECT e.service_id FROM catalog_service_events e WHERE e.event = $%d)", *f.LifeEvent)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	q.AddIf("s.id IN (SELECT e.service_id FROM catalog_service_events e WHERE e.event = %s)", f.LifeEvent)
 	var total int
-	if err := r.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM catalog_services s`+cond, args...).Scan(&total); err != nil {
+	if err := r.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM catalog_services s`+q.Where(), q.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count services: %w", err)
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
@@ -420,9 +405,9 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 		// values) so that the engine uses the index on this expression.
 		order = "s.passport -> 'name' ->> '" + string(f.ByName) + "', s.code"
 	}
-	args = append(args, f.Limit, max(f.Offset, 0))
-	rows, err := r.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT s.id, s.version, s.updated_at, s.updated_by, s.passport FROM catalog_services s%s
-		ORDER BY %s LIMIT $%d OFFSET $%d`, cond, order, len(args)-1, len(args)), args...)
+	where := q.Where()
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT s.id, s.version, s.updated_at, s.updated_by, s.passport FROM catalog_services s`+where+
+		` ORDER BY `+order+q.Page(f.Limit, max(f.Offset, 0)), q.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("services: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/workflow/bpmn"
 )
 
@@ -301,20 +302,16 @@ type InstanceFilter struct {
 
 // Instances lists instances, newest first.
 func (e *Engine) Instances(ctx context.Context, f InstanceFilter) ([]Instance, error) {
-	q := `SELECT i.id, i.definition_id, i.key, d.version, i.business_key, i.agency_id, i.state, i.parent_id, i.started_at, i.ended_at
-		FROM workflow_instances i JOIN workflow_definitions d ON d.id = i.definition_id WHERE 1 = 1`
-	var args []any
-	for cond, v := range map[string]*string{"i.definition_id": f.DefinitionID, "i.state": f.State, "i.business_key": f.BusinessKey} {
-		if v != nil {
-			args = append(args, *v)
-			q += fmt.Sprintf(" AND %s = $%d", cond, len(args))
-		}
-	}
+	var q db.Filter
+	q.AddIf("i.definition_id = %s", f.DefinitionID)
+	q.AddIf("i.state = %s", f.State)
+	q.AddIf("i.business_key = %s", f.BusinessKey)
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	args = append(args, f.Limit)
-	rows, err := e.db.Reader().QueryContext(ctx, q+fmt.Sprintf(" ORDER BY i.started_at DESC, i.id LIMIT $%d", len(args)), args...)
+	where := q.Where()
+	rows, err := e.db.Reader().QueryContext(ctx, `SELECT i.id, i.definition_id, i.key, d.version, i.business_key, i.agency_id, i.state, i.parent_id, i.started_at, i.ended_at
+		FROM workflow_instances i JOIN workflow_definitions d ON d.id = i.definition_id`+where+` ORDER BY i.started_at DESC, i.id`+q.Page(f.Limit, 0), q.Args()...)
 	if err != nil {
 		return nil, fmt.Errorf("instances: %w", err)
 	}

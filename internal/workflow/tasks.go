@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/workflow/bpmn"
 )
 
@@ -76,51 +77,31 @@ type TaskFilter struct {
 
 // Tasks lists tasks, oldest due first, with the number that match.
 func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ID != nil {
-		add("t.id = $%d", *f.ID)
-	}
-	if f.State != nil {
-		add("t.state = $%d", *f.State)
-	}
-	if f.AgencyID != nil {
-		add("t.agency_id = $%d", *f.AgencyID)
-	}
-	if f.Assignee != nil {
-		add("t.assignee = $%d", *f.Assignee)
-	}
-	if f.InstanceID != nil {
-		add("t.instance_id = $%d", *f.InstanceID)
-	}
+	var q db.Filter
+	q.AddIf("t.id = %s", f.ID)
+	q.AddIf("t.state = %s", f.State)
+	q.AddIf("t.agency_id = %s", f.AgencyID)
+	q.AddIf("t.assignee = %s", f.Assignee)
+	q.AddIf("t.instance_id = %s", f.InstanceID)
 	if len(f.Groups) > 0 {
 		var ors []string
 		for _, g := range f.Groups {
-			args = append(args, "%,"+g+",%")
-			ors = append(ors, fmt.Sprintf("(',' || t.candidate_groups || ',') LIKE $%d", len(args)))
+			ors = append(ors, "(',' || t.candidate_groups || ',') LIKE "+q.Arg("%,"+g+",%"))
 		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+		q.Cond("(" + strings.Join(ors, " OR ") + ")")
 	}
 	var total int
-	if err := e.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM workflow_tasks t`+cond, args...).Scan(&total); err != nil {
+	if err := e.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM workflow_tasks t`+q.Where(), q.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count tasks: %w", err)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	args = append(args, f.Limit, max(f.Offset, 0))
-	rows, err := e.db.Reader().QueryContext(ctx, fmt.Sprintf(`SELECT t.id, t.instance_id, i.business_key, i.key, t.element_id, t.name, t.agency_id,
+	where := q.Where()
+	rows, err := e.db.Reader().QueryContext(ctx, `SELECT t.id, t.instance_id, i.business_key, i.key, t.element_id, t.name, t.agency_id,
 		t.candidate_groups, t.assignee, t.form_key, t.state, t.due_at, t.created_at, t.ended_at, t.ended_by
-		FROM workflow_tasks t JOIN workflow_instances i ON i.id = t.instance_id%s
-		ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at, t.id LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+		FROM workflow_tasks t JOIN workflow_instances i ON i.id = t.instance_id`+where+`
+		ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at, t.id`+q.Page(f.Limit, max(f.Offset, 0)), q.Args()...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("tasks: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/db"
 )
 
 // Page sizes of List.
@@ -54,30 +55,19 @@ func (l *Log) list(ctx context.Context, f Filter) ([]Entry, int, error) {
 	}
 	limit = min(limit, maxLimit)
 
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		column string
-		value  *string
-	}{{"actor", f.Actor}, {"object_type", f.ObjectType}, {"object_id", f.ObjectID}} {
-		if c.value != nil {
-			args = append(args, *c.value)
-			where = append(where, fmt.Sprintf("%s = $%d", c.column, len(args)))
-		}
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	var q db.Filter
+	q.AddIf("actor = %s", f.Actor)
+	q.AddIf("object_type = %s", f.ObjectType)
+	q.AddIf("object_id = %s", f.ObjectID)
+	cond := q.Where()
 
 	var total int
-	if err := l.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
+	if err := l.db.Reader().QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+cond, q.Args()...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count: %w", err)
 	}
-	args = append(args, limit, f.Offset)
 	rows, err := l.db.Reader().QueryContext(ctx, `SELECT seq, id, at, actor, action, object_type, object_id,
 		ip, request_id, user_agent, details, prev_hash, hash
-		FROM audit_log`+cond+fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args)), args...)
+		FROM audit_log`+cond+" ORDER BY seq DESC"+q.Page(limit, f.Offset), q.Args()...)
 	if err != nil {
 		return nil, 0, err
 	}
