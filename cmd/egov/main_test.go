@@ -43,6 +43,7 @@ func TestBadConfigurationExitsTwoAndCreatesNothing(t *testing.T) {
 		{"malformed listen", []string{"serve", "--data-dir", dir, "--listen", "8080"}, "--listen"},
 		{"half TLS", []string{"serve", "--data-dir", dir, "--tls-cert", "c.pem"}, "--tls-cert and --tls-key"},
 		{"short secret", []string{"serve", "--data-dir", dir, "--secret", "short"}, "--secret"},
+		{"unknown export format", []string{"registry", "export", "--data-dir", dir, "--format", "pdf"}, "unknown export format"},
 		{"malformed holiday", []string{"serve", "--data-dir", dir, "--holidays", "2027-03-20,20 March"}, "--holidays"},
 		{"unreachable PostgreSQL", []string{"serve", "--data-dir", dir, "--database-url", "postgres://egov@127.0.0.1:1/egov?sslmode=disable&connect_timeout=2"}, "postgres"},
 		{"unreachable NATS", []string{"serve", "--data-dir", dir, "--nats-url", "nats://127.0.0.1:1"}, "--nats-url"},

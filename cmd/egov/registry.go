@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/egovuz/egov/internal/app"
 	"github.com/egovuz/egov/internal/catalog"
@@ -36,6 +37,9 @@ func cmdRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if args[0] == "export" && !slices.ContainsFunc(catalog.ExportFormats, func(f catalog.ExportFormat) bool { return f.Name == format }) {
+		return &app.ConfigError{Msg: fmt.Sprintf("unknown export format %q", format)}
+	}
 	a, err := app.Open(ctx, cfg, app.NewLogger(cfg, stderr))
 	if err != nil {
 		return err
@@ -45,17 +49,7 @@ func cmdRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if len(rest) > 0 {
 			return &app.ConfigError{Msg: "registry export writes to standard output and takes no arguments"}
 		}
-		switch format {
-		case "json":
-			return a.Registry.ExportJSON(ctx, stdout)
-		case "xlsx":
-			return a.Registry.ExportXLSX(ctx, stdout)
-		case "csv-services":
-			return a.Registry.ExportCSV(ctx, stdout, catalog.ExportServices)
-		case "csv-agencies":
-			return a.Registry.ExportCSV(ctx, stdout, catalog.ExportAgencies)
-		}
-		return &app.ConfigError{Msg: fmt.Sprintf("unknown export format %q", format)}
+		return a.Registry.Export(ctx, stdout, format)
 	}
 	if len(rest) != 1 {
 		return &app.ConfigError{Msg: "registry import needs the file to import"}

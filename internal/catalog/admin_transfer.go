@@ -3,39 +3,23 @@ package catalog
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
 )
 
-// exportFormats are the downloads of the whole registry, with their media
-// type and file extension.
-var exportFormats = map[string]struct{ mediaType, ext string }{
-	"json":         {"application/json", "json"},
-	"csv-services": {"text/csv; charset=utf-8", "csv"},
-	"csv-agencies": {"text/csv; charset=utf-8", "csv"},
-	"xlsx":         {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
-}
-
 func (m *Module) adminExport(w http.ResponseWriter, r *http.Request) error {
 	format := r.URL.Query().Get("format")
-	f, ok := exportFormats[format]
-	if !ok {
+	i := slices.IndexFunc(ExportFormats, func(f ExportFormat) bool { return f.Name == format })
+	if i < 0 {
 		return apperr.Invalid(msgExportFormat, map[string]string{"format": msgExportFormat})
 	}
-	name := "egov-registry-" + format + "-" + time.Now().UTC().Format("2006-01-02") + "." + f.ext
-	w.Header().Set("Content-Type", f.mediaType)
+	f := ExportFormats[i]
+	name := "egov-registry-" + f.Name + "-" + time.Now().UTC().Format("2006-01-02") + "." + f.Ext
+	w.Header().Set("Content-Type", f.MediaType)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	ctx := r.Context()
-	switch format {
-	case "json":
-		return m.reg.ExportJSON(ctx, w)
-	case "xlsx":
-		return m.reg.ExportXLSX(ctx, w)
-	case "csv-agencies":
-		return m.reg.ExportCSV(ctx, w, ExportAgencies)
-	}
-	return m.reg.ExportCSV(ctx, w, ExportServices)
+	return m.reg.Export(r.Context(), w, f.Name)
 }
 
 // importView is the outcome of an import: what changed, or every problem

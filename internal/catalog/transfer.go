@@ -285,6 +285,37 @@ func allServices(ctx context.Context, q querier) ([]*Service, error) {
 	return out, rows.Err()
 }
 
+// ExportFormat is a download of the registry: the format Export takes, its
+// media type and its file name extension.
+type ExportFormat struct {
+	Name, MediaType, Ext string
+}
+
+// ExportFormats are the formats Export writes: the three Import reads and
+// the workbook.
+var ExportFormats = []ExportFormat{
+	{ImportJSON, "application/json", "json"},
+	{ImportCSVServices, "text/csv; charset=utf-8", "csv"},
+	{ImportCSVAgencies, "text/csv; charset=utf-8", "csv"},
+	{"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"},
+}
+
+// Export writes the registry in the format named (one of ExportFormats);
+// an unknown format is EINVALID.
+func (r *Registry) Export(ctx context.Context, w io.Writer, format string) error {
+	switch format {
+	case ImportJSON:
+		return r.ExportJSON(ctx, w)
+	case ImportCSVServices:
+		return r.ExportCSV(ctx, w, ExportServices)
+	case ImportCSVAgencies:
+		return r.ExportCSV(ctx, w, ExportAgencies)
+	case "xlsx":
+		return r.ExportXLSX(ctx, w)
+	}
+	return apperr.Invalid(msgExportFormat, map[string]string{"format": msgExportFormat})
+}
+
 // ExportJSON writes the whole registry as one JSON document:
 // {"format": "egov-registry/1", "agencies": […], "services": […]}, agencies
 // and services ordered by code, in the API's representation with every
