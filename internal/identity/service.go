@@ -22,6 +22,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/i18n/translit"
+	"github.com/egovuz/egov/internal/platform/text"
 )
 
 // Session lifetimes: a session ends after IdleTimeout without a request or
@@ -351,7 +352,7 @@ func (s *Service) StartSession(ctx context.Context, u *User, ip, userAgent strin
 	token, id := newToken()
 	now := s.clock.Now()
 	ss := &Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(AbsoluteTimeout),
-		IP: ip, UserAgent: truncate(userAgent, 300)}
+		IP: ip, UserAgent: text.Cut(userAgent, 300)}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, ss.ID, ss.UserID, ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt, ss.IP, ss.UserAgent); err != nil {
@@ -368,16 +369,6 @@ func (s *Service) StartSession(ctx context.Context, u *User, ip, userAgent strin
 // shortID names a session in logs and pages without revealing enough of its
 // hash to matter.
 func shortID(id string) string { return id[:12] }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 // SessionByToken returns the live session of a cookie token; an unknown,
 // revoked, expired or idle session is ENOTFOUND.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -494,6 +495,32 @@ func TestMessageStartAndRepeatingReminder(t *testing.T) {
 		}
 		if _, err := n.eng.Correlate(ctx, "nobody-listens", "x", nil); !apperr.Is(err, apperr.ENOTFOUND) {
 			t.Errorf("an unknown message: %v", err)
+		}
+	})
+}
+
+func TestIncidentKeepsAHostileErrorMessage(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := startEngine(t, d, clock.System{}, "n1")
+		// A handler's error with a NUL, an invalid byte and 3,000 bytes of
+		// Cyrillic: what PostgreSQL refuses or a byte cut would break.
+		n.eng.Register("work", func(context.Context, workflow.ServiceTask) (map[string]any, error) {
+			return nil, fmt.Errorf("registry said \x00\xff %s", strings.Repeat("ж", 1500))
+		})
+		if _, err := n.eng.Deploy(ctx, "analyst", reference); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.eng.Start(ctx, workflow.StartRequest{Key: "reference", Variables: map[string]any{"amount": 1}}); err != nil {
+			t.Fatal(err)
+		}
+		var incidents []workflow.Incident
+		eventually(t, "the incident", func() bool {
+			incidents, _ = n.eng.Incidents(ctx, 10)
+			return len(incidents) == 1
+		})
+		if m := incidents[0].Message; !utf8.ValidString(m) || strings.ContainsRune(m, 0) || !strings.HasPrefix(m, "registry said") || len(m) > 2003 {
+			t.Errorf("incident message: %d bytes %.40q", len(m), m)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/platform/text"
 	"github.com/egovuz/egov/internal/workflow/bpmn"
 )
 
@@ -611,10 +612,8 @@ func (x *exec) incidentHere(el *bpmn.Element, scope string, cause error) error {
 }
 
 func (x *exec) raiseIncident(elementID, tok string, cause error) error {
-	msg := cause.Error()
-	if len(msg) > 2000 {
-		msg = msg[:2000]
-	}
+	// The cause may quote a handler's error: make it storable.
+	msg := text.Storable(cause.Error(), 2000)
 	id := db.NewID()
 	if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_incidents (id, instance_id, token_id, element_id, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		id, x.inst.ID, tok, elementID, msg, x.now); err != nil {

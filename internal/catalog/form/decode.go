@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	cut "github.com/egovuz/egov/internal/platform/text"
 	"io"
 	"strconv"
 	"strings"
@@ -189,20 +190,7 @@ func displayPath(path string) string {
 }
 
 // clip shortens s for an error message.
-func clip(s string) string { return truncate(s, 64) }
-
-// truncate shortens s to at most n bytes and an ellipsis, on a character
-// boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func clip(s string) string { return cut.Clip(s, 64) }
 
 // encode writes v, as decode returns it, as compact JSON that keeps the
 // order of object keys and the literal form of numbers.

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/egovuz/egov/internal/platform/i18n"
+	cut "github.com/egovuz/egov/internal/platform/text"
 )
 
 // field is one field of a form as parsed: everything Validate, FromPost and
@@ -891,7 +892,7 @@ func compile(doc map[string]any, loader jsonschema.URLLoader) (*jsonschema.Schem
 
 // invalidSchema reports what the JSON Schema compiler refused.
 func invalidSchema(err error) error {
-	e := schemaErr(MsgSchemaInvalid, truncate(err.Error(), 300))
+	e := schemaErr(MsgSchemaInvalid, cut.Clip(err.Error(), 300))
 	e.Err = err
 	return e
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/text"
 )
 
 // System is the actor of entries made by the platform itself rather than by a
@@ -290,14 +291,7 @@ func cleanText(s string, limit int) string {
 		}
 		return c
 	}, s)
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return text.Cut(s, limit)
 }
 
 // isControl reports whether c is a C0 or C1 control character or DEL.

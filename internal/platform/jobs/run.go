@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/egovuz/egov/internal/platform/text"
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
@@ -12,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // maxBatch bounds how many jobs one claim takes, so a node with many idle
@@ -486,16 +486,7 @@ func (q *Queue) cleanup(ctx context.Context) (int64, error) {
 // errorText is err's message made fit to store: valid UTF-8 without NUL
 // (PostgreSQL text accepts neither) and at most maxErrorLen bytes.
 func errorText(err error) string {
-	s := strings.ToValidUTF8(err.Error(), "\uFFFD")
-	s = strings.ReplaceAll(s, "\x00", "")
-	if len(s) <= maxErrorLen {
-		return s
-	}
-	cut := maxErrorLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return text.Storable(err.Error(), maxErrorLen)
 }
 
 // jobAttrs are the log attributes naming a job, followed by extra.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/text"
 )
 
 // locations returns Asia/Tashkent (when the system has tzdata) and a fixed
@@ -30,7 +31,7 @@ func checkInvalid(t *testing.T, err error, text string) {
 	if e == nil || e.Code != apperr.EINVALID || e.Message != MsgInvalid {
 		t.Fatalf("%q: got error %v, want EINVALID %s", text, err, MsgInvalid)
 	}
-	if len(e.Args) != 1 || e.Args[0] != shorten(text) {
+	if len(e.Args) != 1 || e.Args[0] != clipped(text) {
 		t.Fatalf("%q: args %q", text, e.Args)
 	}
 }
@@ -234,3 +235,6 @@ func TestDurationAfterWorkingDays(t *testing.T) {
 		}
 	}
 }
+
+// clipped is the argument an error carries for the input s.
+func clipped(s string) string { return text.Clip(s, MaxLen) }

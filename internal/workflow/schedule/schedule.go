@@ -26,9 +26,9 @@ package schedule
 
 import (
 	"errors"
-	"unicode/utf8"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/text"
 )
 
 // MsgInvalid is the message key of every parse error; its one argument is
@@ -54,21 +54,10 @@ const (
 	bigNumber = 1_000_000_000_000_000 // numbers are rejected once they pass this
 )
 
-// invalid returns the EINVALID error for text, with why as the logged cause.
-func invalid(text, why string) *apperr.Error {
-	e := apperr.New(apperr.EINVALID, MsgInvalid, shorten(text))
+// invalid returns the EINVALID error for the text s, with why as the
+// logged cause.
+func invalid(s, why string) *apperr.Error {
+	e := apperr.New(apperr.EINVALID, MsgInvalid, text.Clip(s, MaxLen))
 	e.Err = errors.New(why)
 	return e
-}
-
-// shorten cuts s to at most MaxLen bytes on a rune boundary, marking the cut.
-func shorten(s string) string {
-	if len(s) <= MaxLen {
-		return s
-	}
-	n := MaxLen
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
