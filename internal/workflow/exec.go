@@ -105,12 +105,11 @@ func (x *exec) merge(vars map[string]any) {
 	x.dirty = true
 }
 
-// history records what happened at an element.
-// The entry is written with the step's others just before the commit.
-func (x *exec) history(elementID, event, detail string) error {
+// history records what happened at an element. The entry is written with
+// the step's others just before the commit.
+func (x *exec) history(elementID, event, detail string) {
 	x.seq++
 	x.after.history = append(x.after.history, histRow{instance: x.inst.ID, seq: x.seq, at: x.now, element: elementID, event: event, detail: detail})
-	return nil
 }
 
 // run executes moves until every token waits.
@@ -130,9 +129,7 @@ func (x *exec) run(moves []move) error {
 // execute enters an element and returns the moves that follow at once.
 func (x *exec) execute(m move) ([]move, error) {
 	el := m.el
-	if err := x.history(el.ID, "entered", ""); err != nil {
-		return nil, err
-	}
+	x.history(el.ID, "entered", "")
 	switch el.Kind {
 	case bpmn.StartEvent, bpmn.BoundaryEvent:
 		return x.leave(el, m.scope)
@@ -209,7 +206,7 @@ func (x *exec) leave(el *bpmn.Element, scope string) ([]move, error) {
 
 // cond evaluates a flow's condition over the variables.
 func (x *exec) cond(f *bpmn.Flow) (bool, error) {
-	v, err := expr.Run(f.Program, x.env())
+	v, err := expr.Run(f.Program, x.inst.vars)
 	if err != nil {
 		return false, fmt.Errorf("condition of flow %s: %w", f.ID, err)
 	}
@@ -218,11 +215,6 @@ func (x *exec) cond(f *bpmn.Flow) (bool, error) {
 		return false, fmt.Errorf("condition of flow %s gave %T, not a boolean", f.ID, v)
 	}
 	return b, nil
-}
-
-// env is the variables as expressions see them.
-func (x *exec) env() map[string]any {
-	return maps.Clone(x.inst.vars)
 }
 
 // exclusive takes the first outgoing flow whose condition holds, else the
@@ -240,9 +232,7 @@ func (x *exec) exclusive(el *bpmn.Element, scope string) ([]move, error) {
 			return nil, x.incidentHere(el, scope, err)
 		}
 		if ok {
-			if err := x.history(el.ID, "took", f.ID); err != nil {
-				return nil, err
-			}
+			x.history(el.ID, "took", f.ID)
 			return []move{{el: f.Target, scope: scope, via: f}}, nil
 		}
 	}
@@ -270,9 +260,7 @@ func (x *exec) gateway(el *bpmn.Element, m move) ([]move, error) {
 			x.inst.ID, el.ID, m.scope); err != nil {
 			return nil, err
 		}
-		if err := x.history(el.ID, "joined", ""); err != nil {
-			return nil, err
-		}
+		x.history(el.ID, "joined", "")
 	}
 	if el.Kind == bpmn.ParallelGateway {
 		out := make([]move, 0, len(el.Outgoing))
@@ -423,9 +411,7 @@ func (x *exec) completeScope(scope string) ([]move, error) {
 	if err := x.removeToken(scope); err != nil {
 		return nil, err
 	}
-	if err := x.history(el.ID, "completed", ""); err != nil {
-		return nil, err
-	}
+	x.history(el.ID, "completed", "")
 	return x.leave(el, tok.scope)
 }
 
@@ -486,9 +472,7 @@ func (x *exec) finish(state string) error {
 	if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_instances SET state = $1, ended_at = $2, variables = $3 WHERE id = $4`, state, x.now, string(doc), x.inst.ID); err != nil {
 		return err
 	}
-	if err := x.history("", state, ""); err != nil {
-		return err
-	}
+	x.history("", state, "")
 	x.after.notices = append(x.after.notices, Notice{Kind: "ended", InstanceID: x.inst.ID})
 	if _, err := x.e.publish(x.ctx, x.tx, SubjectInstanceEnded, instanceEvent{ID: x.inst.ID, Key: x.inst.Key, BusinessKey: x.inst.BusinessKey,
 		AgencyID: x.inst.AgencyID, State: state}); err != nil {
@@ -622,9 +606,7 @@ func (x *exec) raiseIncident(elementID, tok string, cause error) error {
 	if _, err := x.tx.ExecContext(x.ctx, `UPDATE workflow_tokens SET state = 'incident' WHERE id = $1`, tok); err != nil {
 		return err
 	}
-	if err := x.history(elementID, "incident", msg); err != nil {
-		return err
-	}
+	x.history(elementID, "incident", msg)
 	_, err := x.e.publish(x.ctx, x.tx, SubjectIncident, map[string]any{"id": id, "instance": x.inst.ID, "element": elementID, "message": msg})
 	return err
 }

@@ -73,13 +73,12 @@ type Permissions struct {
 type Module struct {
 	eng   *Engine
 	staff Staff
-	clock interface{ Now() time.Time }
 	pages struct{ inbox, agency, processes, process, instance, incidents, deployed *web.Page }
 }
 
 // NewModule parses the pages.
 func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
-	m := &Module{eng: eng, staff: staff, clock: eng.clock}
+	m := &Module{eng: eng, staff: staff}
 	for name, dst := range map[string]**web.Page{"inbox": &m.pages.inbox, "agency": &m.pages.agency, "processes": &m.pages.processes, "process": &m.pages.process,
 		"instance": &m.pages.instance, "incidents": &m.pages.incidents, "deployed": &m.pages.deployed} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
@@ -142,7 +141,7 @@ func (a Actor) offered(list []Task) []Task {
 func (m *Module) inbox(ctx context.Context) (inboxView, error) {
 	actor := m.staff.Actor(ctx)
 	open := "open"
-	v := inboxView{Now: m.clock.Now()}
+	v := inboxView{Now: m.eng.clock.Now()}
 	mine, _, err := m.eng.Tasks(ctx, TaskFilter{State: &open, Assignee: &actor.ID, Limit: 200})
 	if err != nil {
 		return v, err
@@ -181,7 +180,7 @@ func (m *Module) showAgencyWork(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	actor := m.staff.Actor(ctx)
 	open := "open"
-	v := agencyView{Now: m.clock.Now()}
+	v := agencyView{Now: m.eng.clock.Now()}
 	seen := map[string]bool{}
 	for _, g := range actor.Grants {
 		if g.AgencyID == "" || seen[g.AgencyID] {

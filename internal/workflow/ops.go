@@ -145,9 +145,7 @@ func (e *Engine) cancelIn(ctx context.Context, tx *sql.Tx, after *afterCommit, a
 	if _, err := tx.ExecContext(ctx, `UPDATE workflow_incidents SET resolved_at = $1 WHERE instance_id = $2 AND resolved_at IS NULL`, x.now, id); err != nil {
 		return err
 	}
-	if err := x.history("", "cancel", actor); err != nil {
-		return err
-	}
+	x.history("", "cancel", actor)
 	x.inst.ParentID = "" // a cancelled child does not move its caller on
 	return x.finish("cancelled")
 }
@@ -205,9 +203,7 @@ func (e *Engine) Retry(ctx context.Context, actor, incidentID string) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE workflow_incidents SET resolved_at = $1 WHERE id = $2`, x.now, incidentID); err != nil {
 			return err
 		}
-		if err := x.history(elementID, "retry", actor); err != nil {
-			return err
-		}
+		x.history(elementID, "retry", actor)
 		tok, err := x.token(tokenID)
 		if err != nil {
 			return err
@@ -401,7 +397,8 @@ func (e *Engine) Migrate(ctx context.Context, actor, from, to string) (Migration
 			if _, err := tx.ExecContext(ctx, `UPDATE workflow_instances SET definition_id = $1 WHERE id = $2`, to, in.ID); err != nil {
 				return err
 			}
-			return x.history("", "migrated", fmt.Sprintf("v%d → v%d by %s", fromDef.Version, toDef.Version, actor))
+			x.history("", "migrated", fmt.Sprintf("v%d → v%d by %s", fromDef.Version, toDef.Version, actor))
+			return nil
 		})
 		switch {
 		case err == nil:

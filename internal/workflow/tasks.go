@@ -201,7 +201,8 @@ func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim b
 		if to == "" {
 			event = "unassigned"
 		}
-		return x.history(elementID, event, to)
+		x.history(elementID, event, to)
+		return nil
 	})
 }
 

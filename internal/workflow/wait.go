@@ -35,7 +35,7 @@ func (x *exec) waitUserTask(el *bpmn.Element, scope string) error {
 	}
 	assignee := ""
 	if el.Assignee != "" {
-		if v, err := expr.Eval(strings.TrimPrefix(el.Assignee, "="), x.env()); err == nil {
+		if v, err := expr.Eval(strings.TrimPrefix(el.Assignee, "="), x.inst.vars); err == nil {
 			assignee = fmt.Sprint(v)
 		} else {
 			assignee = el.Assignee
@@ -87,12 +87,14 @@ func (x *exec) call(el *bpmn.Element, scope string) error {
 	if err != nil {
 		return err
 	}
-	vars, err := x.mapInto(el.Inputs, x.env())
+	vars, err := x.mapInto(el.Inputs, x.inst.vars)
 	if err != nil {
 		return x.raiseIncident(el.ID, tok, err)
 	}
 	if len(el.Inputs) == 0 {
-		vars = x.env()
+		// Without input mappings the called instance gets every variable
+		// (Start copies them).
+		vars = x.inst.vars
 	}
 	_, err = x.e.startIn(x.ctx, x.tx, x.after, StartRequest{Key: el.CalledProcess, BusinessKey: x.inst.BusinessKey, AgencyID: x.inst.AgencyID, Variables: vars}, x.inst.ID, tok)
 	if apperr.Is(err, apperr.ENOTFOUND) {
@@ -141,9 +143,7 @@ func (x *exec) resume(tokenID, elementID string, got func(el *bpmn.Element) (map
 	if err := x.cancelToken(tok); err != nil {
 		return err
 	}
-	if err := x.history(el.ID, "completed", ""); err != nil {
-		return err
-	}
+	x.history(el.ID, "completed", "")
 	moves, err := x.leave(el, tok.scope)
 	if err != nil {
 		return err
@@ -346,9 +346,7 @@ func (x *exec) fire(tok string, ev *bpmn.Element) error {
 	if ev.AttachedTo == nil || t.element != ev.AttachedTo.ID {
 		return errGone
 	}
-	if err := x.history(ev.ID, "triggered", ""); err != nil {
-		return err
-	}
+	x.history(ev.ID, "triggered", "")
 	if ev.Interrupting {
 		if err := x.cancelToken(t); err != nil {
 			return err
@@ -365,7 +363,7 @@ func (x *exec) fire(tok string, ev *bpmn.Element) error {
 func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 	key := ""
 	if el.CorrelationKey != "" {
-		v, err := expr.Eval(strings.TrimPrefix(el.CorrelationKey, "="), x.env())
+		v, err := expr.Eval(strings.TrimPrefix(el.CorrelationKey, "="), x.inst.vars)
 		if err != nil {
 			return x.raiseIncident(el.ID, tok, fmt.Errorf("correlation key: %w", err))
 		}

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -387,7 +388,8 @@ func (e *Engine) startIn(ctx context.Context, tx *sql.Tx, after *afterCommit, r 
 	if start == nil {
 		return "", apperr.New(apperr.EINVALID, "workflow.bpmn.no_start")
 	}
-	vars := r.Variables
+	// The instance owns its variables: the caller's map is not changed.
+	vars := maps.Clone(r.Variables)
 	if vars == nil {
 		vars = map[string]any{}
 	}
