@@ -50,7 +50,7 @@ func NewModule(reg *Registry, events LifeEvents, targets Targets, rd *web.Render
 	for name, dst := range map[string]**web.Page{"services": &m.pages.list, "service": &m.pages.service, "kpi": &m.pages.kpi,
 		"admin_services": &m.pages.adminList, "admin_service": &m.pages.adminEdit, "admin_history": &m.pages.adminHistory, "admin_form": &m.pages.adminForm,
 		"admin_import": &m.pages.adminImport} {
-		p, err := rd.Page(templateFS, "templates/"+name+".html")
+		p, err := rd.Page(templateFS, "templates/"+name+".html", "templates/partials.html")
 		if err != nil {
 			return nil, err
 		}
