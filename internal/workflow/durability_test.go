@@ -199,7 +199,7 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 			})
 			completedSteps(t, n.eng, started)
 			// Handler runs repeat only for tasks whose completion the kill
-			// cut off: at most the child's in-flight handlers (8 workers).
+			// cut off: at most the child's in-flight handlers.
 			runs, _ := os.ReadFile(logPath)
 			before := map[string]bool{}
 			for _, k := range strings.Fields(string(runs)) {
@@ -211,7 +211,7 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 					again++
 				}
 			}
-			if again > 8 {
+			if again > testWorkers {
 				t.Errorf("%d tasks ran again after the restart; only those in flight at the kill may", again)
 			}
 			t.Logf("%d instances started before the kill; %d handler runs before, %d after, %d repeated", len(started), len(before), len(c.runs), again)

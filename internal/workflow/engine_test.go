@@ -29,6 +29,9 @@ type node struct {
 	stop  func()
 }
 
+// testWorkers is how many jobs an engine of the tests runs at once.
+const testWorkers = 32
+
 func startEngine(t testing.TB, d *db.DB, c clock.Clock, name string) *node {
 	t.Helper()
 	return startEngineWith(t, d, c, name, workflow.Options{Retries: 3})
@@ -36,7 +39,7 @@ func startEngine(t testing.TB, d *db.DB, c clock.Clock, name string) *node {
 
 func startEngineWith(t testing.TB, d *db.DB, c clock.Clock, name string, opts workflow.Options) *node {
 	t.Helper()
-	q := jobs.New(d, jobs.Options{Workers: 32, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
+	q := jobs.New(d, jobs.Options{Workers: testWorkers, Poll: 20 * time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Lease: 5 * time.Second, Clock: c, Node: name})
 	e := workflow.New(d, q, events.NewOutbox(c, ""), c, opts)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -64,7 +64,6 @@ func (t Task) Overdue(now time.Time) bool {
 
 // TaskFilter selects tasks; nil fields do not filter.
 type TaskFilter struct {
-	ID       *string
 	State    *string
 	AgencyID *string
 	Assignee *string
@@ -78,7 +77,6 @@ type TaskFilter struct {
 // Tasks lists tasks, oldest due first, with the number that match.
 func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
 	var q db.Filter
-	q.AddIf("t.id = %s", f.ID)
 	q.AddIf("t.state = %s", f.State)
 	q.AddIf("t.agency_id = %s", f.AgencyID)
 	q.AddIf("t.assignee = %s", f.Assignee)
@@ -127,18 +125,6 @@ func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
 		out = append(out, t)
 	}
 	return out, total, rows.Err()
-}
-
-// Task returns one task; ENOTFOUND if there is none.
-func (e *Engine) Task(ctx context.Context, id string) (*Task, error) {
-	list, _, err := e.Tasks(ctx, TaskFilter{ID: &id, Limit: 1})
-	if err != nil {
-		return nil, err
-	}
-	if len(list) == 0 {
-		return nil, apperr.New(apperr.ENOTFOUND, msgNoTask)
-	}
-	return &list[0], nil
 }
 
 // openTask loads an open task in tx for a change by actor, who must hold
