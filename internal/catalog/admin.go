@@ -37,7 +37,7 @@ const (
 	msgDate         = "catalog.admin.date"
 	msgExportFormat = "catalog.admin.export_format"
 	msgImportFile   = "catalog.admin.import_file"
-	adminPageLimit  = 1000
+	adminPageSize   = 200
 )
 
 // AdminRoutes registers the registry's administration pages, open to
@@ -68,30 +68,51 @@ type adminListView struct {
 	Rows []adminRow
 	// All says the person may change the whole registry: import, agencies.
 	All bool
+	// Page is the page shown, from 1, of Pages; Total counts the
+	// services on all of them.
+	Page, Pages, Total int
 }
+
+// PrevLink and NextLink are the addresses of the pages around this one.
+func (v adminListView) PrevLink() string { return "/admin/services?page=" + strconv.Itoa(v.Page-1) }
+
+// NextLink is the address of the page after this one.
+func (v adminListView) NextLink() string { return "/admin/services?page=" + strconv.Itoa(v.Page+1) }
 
 func (m *Module) adminServices(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	idx, _, err := m.agencyIndex(ctx)
+	page, err := intParam(r, "page", 1)
 	if err != nil {
 		return err
 	}
-	list, _, err := m.reg.Services(ctx, ServiceFilter{Limit: adminPageLimit})
+	idx, agencies, err := m.agencyIndex(ctx)
+	if err != nil {
+		return err
+	}
+	v := adminListView{All: m.staff.MayEdit(ctx, ""), Page: max(page, 1)}
+	f := ServiceFilter{Limit: adminPageSize, Offset: (v.Page - 1) * adminPageSize}
+	if !v.All {
+		// An agency's administrator sees the services of their agencies.
+		f.AgencyIDs = []string{}
+		for _, a := range agencies {
+			if m.staff.MayEdit(ctx, a.ID) {
+				f.AgencyIDs = append(f.AgencyIDs, a.ID)
+			}
+		}
+	}
+	list, total, err := m.reg.Services(ctx, f)
+	if err != nil {
+		return err
+	}
+	forms, err := m.reg.CurrentForms(ctx)
 	if err != nil {
 		return err
 	}
 	loc := web.Locale(ctx)
-	v := adminListView{All: m.staff.MayEdit(ctx, "")}
 	for _, s := range list {
-		if !m.staff.MayEdit(ctx, s.AgencyID) {
-			continue
-		}
-		n, err := m.reg.FormVersion(ctx, s.ID)
-		if err != nil {
-			return err
-		}
-		v.Rows = append(v.Rows, adminRow{Service: s, Agency: idx[s.AgencyID].Names.Get(loc), Form: n})
+		v.Rows = append(v.Rows, adminRow{Service: s, Agency: idx[s.AgencyID].Names.Get(loc), Form: forms[s.ID]})
 	}
+	v.Total, v.Pages = total, (total+adminPageSize-1)/adminPageSize
 	return m.pages.adminList.Render(w, r, http.StatusOK, v)
 }
 

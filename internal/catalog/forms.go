@@ -136,6 +136,26 @@ func (r *Registry) FormVersion(ctx context.Context, serviceID string) (int, erro
 	return v, nil
 }
 
+// CurrentForms maps each service's internal ID to its current form
+// version; services without a form are absent.
+func (r *Registry) CurrentForms(ctx context.Context) (map[string]int, error) {
+	rows, err := r.db.Reader().QueryContext(ctx, `SELECT service_id, MAX(version) FROM catalog_forms GROUP BY service_id`)
+	if err != nil {
+		return nil, fmt.Errorf("current forms: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var v int
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("current forms: %w", err)
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
+}
+
 // FormVersions lists every published version of a service's form, newest
 // first, without parsing them. A service without a form has none.
 func (r *Registry) FormVersions(ctx context.Context, code string) ([]ServiceForm, error) {

@@ -91,6 +91,17 @@ func TestForms(t *testing.T) {
 		if err != nil || len(versions) != 2 || versions[0].Version != 2 || versions[1].Reason != "first form" {
 			t.Fatalf("versions: %+v %v", versions, err)
 		}
+		if cur, err := reg.CurrentForms(ctx); err != nil || cur[v1.ServiceID] != 2 || len(cur) != 1 {
+			t.Errorf("current forms: %v %v", cur, err)
+		}
+		// An agency administrator's list: their agencies only, none when
+		// they have none.
+		if _, total, err := reg.Services(ctx, catalog.ServiceFilter{AgencyIDs: []string{justice.ID}}); err != nil || total != 1 {
+			t.Errorf("services of the Ministry of Justice: %d %v", total, err)
+		}
+		if _, total, err := reg.Services(ctx, catalog.ServiceFilter{AgencyIDs: []string{}}); err != nil || total != 0 {
+			t.Errorf("services of no agency: %d %v", total, err)
+		}
 		n, err := reg.FormVersion(ctx, v1.ServiceID)
 		if err != nil || n != 2 {
 			t.Fatalf("FormVersion = %d, %v", n, err)

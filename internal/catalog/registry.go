@@ -372,8 +372,10 @@ func (r *Registry) ServiceByCode(ctx context.Context, code string) (*Service, er
 
 // ServiceFilter selects services; nil fields do not filter.
 type ServiceFilter struct {
-	Code      *string
-	AgencyID  *string
+	Code     *string
+	AgencyID *string
+	// AgencyIDs keeps services of these agencies, when not nil.
+	AgencyIDs []string
 	Status    *Status
 	LifeEvent *string
 	// ByName orders by the name in this language instead of by code.
@@ -387,6 +389,13 @@ func (r *Registry) Services(ctx context.Context, f ServiceFilter) ([]*Service, i
 	var q db.Filter
 	q.AddIf("s.code = %s", f.Code)
 	q.AddIf("s.agency_id = %s", f.AgencyID)
+	if f.AgencyIDs != nil {
+		ids := []string{"''"} // no agency: nothing matches
+		for _, id := range f.AgencyIDs {
+			ids = append(ids, q.Arg(id))
+		}
+		q.Cond("s.agency_id IN (" + strings.Join(ids, ", ") + ")")
+	}
 	if f.Status != nil {
 		q.Add("s.status = %s", string(*f.Status))
 	}
