@@ -2,8 +2,6 @@ package form
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
@@ -313,23 +309,8 @@ func walkFields(fields []Field, fn func(Field)) {
 // through the partial, with the filled submission, and checks that the
 // conditional fields carry what egov.js needs to show and hide them.
 func TestExamplesRender(t *testing.T) {
-	bundle, err := i18n.Load(web.Locales(), Locales())
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	srv, err := web.New(web.Options{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Bundle: bundle,
-		Registerer: reg, Gatherer: reg, Secret: []byte(strings.Repeat("k", 32)),
-		MaxBodyBytes: 1 << 20, RatePerIP: 1000, BurstPerIP: 1000,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := srv.Renderer().Page(WithPartial(applyPage), "templates/apply.html", Partial)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, page := applyServer(t)
+	var err error
 	forms := make(map[string]*Form)
 	for name, doc := range Examples() {
 		if forms[name], err = Parse(doc); err != nil {

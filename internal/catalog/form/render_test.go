@@ -47,8 +47,9 @@ func renderForm(t *testing.T) *Form {
 	return f
 }
 
-func TestRender(t *testing.T) {
-	f := renderForm(t)
+// applyServer is a web server with the catalogs and the apply page.
+func applyServer(t *testing.T) (*web.Server, *web.Page) {
+	t.Helper()
 	bundle, err := i18n.Load(web.Locales(), Locales())
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,12 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, page
+}
+
+func TestRender(t *testing.T) {
+	f := renderForm(t)
+	srv, page := applyServer(t)
 	values := map[string]any{"a": `"><script>alert(4)</script>`, "c": "x", "s": "p", "r": int64(2), "ok": true,
 		"note": "</textarea><script>alert(5)</script>", "doc": "blob-1", "g": map[string]any{"x": "+998901234567"}}
 	errs := map[string]string{"c": MsgTooLong, "r": MsgChoice}
