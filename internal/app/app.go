@@ -259,11 +259,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}
-	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{accounts: accounts}, a.Web.Renderer()); err != nil {
+	if a.workflow, err = workflow.NewModule(a.Workflow, workflowStaff{accounts: accounts}, workflowAgencies{a.Registry}, a.Web.Renderer()); err != nil {
 		return nil, err
 	}
-	a.workflow.Routes(a.Web.Router(), workflow.Permissions{Work: identity.PermApplicationsProcess,
-		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin})
+	if err := a.workflow.Routes(a.Web, workflow.Permissions{Work: identity.PermApplicationsProcess,
+		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin}); err != nil {
+		return nil, err
+	}
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -120,5 +121,136 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sendJSON sends body as JSON with the CSRF token of the page at from, and
+// decodes the answer into out when it is JSON.
+func (v *visitor) sendJSON(from, method, path, body string, out any) *http.Response {
+	v.t.Helper()
+	_, page := v.get(from)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		v.t.Fatalf("no CSRF token on %s", from)
+	}
+	req, err := http.NewRequest(method, v.base+path, strings.NewReader(body))
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", m[1])
+	req.Header.Set("Accept-Language", "en")
+	resp, err := v.c.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			v.t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp
+}
+
+func TestWorkflowAPI(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	admin := newVisitor(t, n.base)
+	admin.login("+998901000031", identity.DemoPassword, "/admin/processes")
+	officer := newVisitor(t, n.base)
+	officer.login("+998901000011", identity.DemoPassword, "/work")
+
+	type task struct{ ID, Instance, Element string }
+	type instance struct {
+		ID, Process, Agency, State string
+		BusinessKey                string `json:"business_key"`
+		Variables                  map[string]any
+		Active                     map[string]int
+		Tasks                      []task
+	}
+	var problem struct {
+		Status int
+		Code   string
+		Detail string
+		Errors map[string]string
+	}
+	const start = "/api/v1/processes/birth-certificate-duplicate/instances"
+	for _, c := range []struct{ body, field string }{
+		{`{"agency": "adliya", "colour": "red"}`, ""},
+		{`{"agency": "adliya"} {}`, ""},
+		{`{"agency": "nope"}`, "agency"},
+		{`{"variables": [1]}`, ""},
+	} {
+		problem.Errors = nil
+		if resp := admin.sendJSON("/admin/processes", "POST", start, c.body, &problem); resp.StatusCode != 400 || problem.Code != "invalid" ||
+			problem.Detail == "" || (c.field != "" && problem.Errors[c.field] == "") {
+			t.Errorf("start with %s: %d %+v", c.body, resp.StatusCode, problem)
+		}
+	}
+	if resp := admin.sendJSON("/admin/processes", "POST", "/api/v1/processes/no-such-process/instances", `{}`, &problem); resp.StatusCode != 404 {
+		t.Errorf("start of an unknown process: %d", resp.StatusCode)
+	}
+	if resp := officer.sendJSON("/work", "POST", start, `{"agency": "adliya"}`, nil); resp.StatusCode != 403 {
+		t.Errorf("an officer starts a process: %d", resp.StatusCode)
+	}
+	var started instance
+	resp := admin.sendJSON("/admin/processes", "POST", start,
+		`{"business_key": "2026-0000888", "agency": "adliya", "variables": {"applicationId": "2026-0000888"}}`, &started)
+	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/api/v1/instances/"+started.ID || started.State != "active" ||
+		started.Agency != "adliya" || started.BusinessKey != "2026-0000888" || started.Variables["applicationId"] != "2026-0000888" {
+		t.Fatalf("start: %d %+v", resp.StatusCode, started)
+	}
+
+	// The officer finds the review task through the API and completes it.
+	var review task
+	eventually(t, "the review task in the officer's task list", func() bool {
+		var list struct{ Offered []task }
+		resp, body := officer.get("/api/v1/tasks")
+		if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &list) != nil {
+			return false
+		}
+		for _, k := range list.Offered {
+			if k.Instance == started.ID {
+				review = k
+				return true
+			}
+		}
+		return false
+	})
+	tax := newVisitor(t, n.base)
+	tax.login("+998901000013", identity.DemoPassword, "/work")
+	if resp := tax.sendJSON("/work", "POST", "/api/v1/tasks/"+review.ID+"/claim", "", nil); resp.StatusCode != 403 {
+		t.Errorf("another agency's officer claims: %d", resp.StatusCode)
+	}
+	if resp := officer.sendJSON("/work", "POST", "/api/v1/tasks/"+review.ID+"/claim", "", nil); resp.StatusCode != 204 {
+		t.Fatalf("claim: %d", resp.StatusCode)
+	}
+	if resp := officer.sendJSON("/work", "POST", "/api/v1/tasks/"+review.ID+"/approve", `{}`, nil); resp.StatusCode != 404 {
+		t.Errorf("unknown action: %d", resp.StatusCode)
+	}
+	if resp := officer.sendJSON("/work", "POST", "/api/v1/tasks/"+review.ID+"/complete", `{"variables": {"decision": "approve"}}`, nil); resp.StatusCode != 204 {
+		t.Fatalf("complete: %d", resp.StatusCode)
+	}
+	if resp := officer.sendJSON("/work", "POST", "/api/v1/tasks/"+review.ID+"/complete", `{"variables": {}}`, &problem); resp.StatusCode != 409 {
+		t.Errorf("completing twice: %d", resp.StatusCode)
+	}
+	eventually(t, "the instance to end", func() bool {
+		var in instance
+		resp, body := admin.get("/api/v1/instances/" + started.ID)
+		return resp.StatusCode == 200 && json.Unmarshal([]byte(body), &in) == nil && in.State == "completed" &&
+			in.Variables["decision"] == "approve" && len(in.Tasks) == 0 && len(in.Active) == 0
+	})
+	if resp, _ := officer.get("/api/v1/instances/" + started.ID); resp.StatusCode != 403 {
+		t.Errorf("an officer reads an instance: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.get("/api/v1/instances/no-such-instance"); resp.StatusCode != 404 {
+		t.Errorf("unknown instance: %d", resp.StatusCode)
+	}
+	// The API is in the OpenAPI document.
+	if _, doc := admin.get("/api/v1/openapi.json"); !strings.Contains(doc, `"/api/v1/processes/{key}/instances"`) || !strings.Contains(doc, `"Problem"`) {
+		t.Error("the workflow API is not described")
 	}
 }

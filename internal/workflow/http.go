@@ -71,14 +71,15 @@ type Permissions struct {
 
 // Module serves the inbox and the operations pages.
 type Module struct {
-	eng   *Engine
-	staff Staff
-	pages struct{ inbox, agency, processes, process, instance, incidents, deployed *web.Page }
+	eng      *Engine
+	staff    Staff
+	agencies Agencies
+	pages    struct{ inbox, agency, processes, process, instance, incidents, deployed *web.Page }
 }
 
 // NewModule parses the pages.
-func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
-	m := &Module{eng: eng, staff: staff}
+func NewModule(eng *Engine, staff Staff, agencies Agencies, rd *web.Renderer) (*Module, error) {
+	m := &Module{eng: eng, staff: staff, agencies: agencies}
 	for name, dst := range map[string]**web.Page{"inbox": &m.pages.inbox, "agency": &m.pages.agency, "processes": &m.pages.processes, "process": &m.pages.process,
 		"instance": &m.pages.instance, "incidents": &m.pages.incidents, "deployed": &m.pages.deployed} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
@@ -90,8 +91,10 @@ func NewModule(eng *Engine, staff Staff, rd *web.Renderer) (*Module, error) {
 	return m, nil
 }
 
-// Routes registers the pages and the task API.
-func (m *Module) Routes(r *web.Router, p Permissions) {
+// Routes registers the pages and the API, and describes the API in the
+// OpenAPI document.
+func (m *Module) Routes(s *web.Server, p Permissions) error {
+	r := s.Router()
 	r.Handle("GET /work", p.Work, m.showInbox)
 	r.Handle("GET /work/agency", p.Supervise, m.showAgencyWork)
 	r.Handle("POST /work/{id}", p.Work, m.actOnTask)
@@ -106,6 +109,8 @@ func (m *Module) Routes(r *web.Router, p Permissions) {
 	r.Handle("POST /admin/instances/{id}/cancel", p.Admin, m.cancel)
 	r.Handle("GET /admin/incidents", p.Admin, m.showIncidents)
 	r.Handle("POST /admin/incidents/{id}/retry", p.Admin, m.retry)
+	m.apiRoutes(r, p)
+	return s.API().Describe(openAPIFragment)
 }
 
 // inboxView is an officer's work.
@@ -220,15 +225,17 @@ func (m *Module) apiTasks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	conv := func(list []Task) []taskJSON {
-		out := make([]taskJSON, 0, len(list))
-		for _, t := range list {
-			out = append(out, taskJSON{ID: t.ID, Instance: t.InstanceID, BusinessKey: t.BusinessKey, Process: t.ProcessKey, Element: t.ElementID,
-				Name: t.Name, Groups: t.CandidateGroups, Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Overdue(v.Now), CreatedAt: t.CreatedAt})
-		}
-		return out
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"assigned": tasksJSON(v.Mine, v.Now), "offered": tasksJSON(v.Offered, v.Now)})
+}
+
+// tasksJSON converts tasks for the API, marking those overdue at now.
+func tasksJSON(list []Task, now time.Time) []taskJSON {
+	out := make([]taskJSON, 0, len(list))
+	for _, t := range list {
+		out = append(out, taskJSON{ID: t.ID, Instance: t.InstanceID, BusinessKey: t.BusinessKey, Process: t.ProcessKey, Element: t.ElementID,
+			Name: t.Name, Groups: t.CandidateGroups, Assignee: t.Assignee, DueAt: t.DueAt, Overdue: t.Overdue(now), CreatedAt: t.CreatedAt})
 	}
-	return web.WriteJSON(w, http.StatusOK, map[string]any{"assigned": conv(v.Mine), "offered": conv(v.Offered)})
+	return out
 }
 
 // actOnTask claims, returns, delegates or completes a task from the inbox.

@@ -7,6 +7,13 @@ import (
 	"sync"
 )
 
+// problemSchema describes RFC 9457 problem details as every API answers
+// errors (writeProblem); modules refer to it as #/components/schemas/Problem.
+const problemSchema = `{"type": "object", "description": "RFC 9457 problem details",
+	"properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+	"detail": {"type": "string"}, "instance": {"type": "string"}, "code": {"type": "string"},
+	"errors": {"type": "object", "description": "Messages per field"}, "request_id": {"type": "string"}}}`
+
 // OpenAPI collects the description of the JSON APIs, module by module, into
 // one OpenAPI 3.1 document served at /api/v1/openapi.json.
 type OpenAPI struct {
@@ -31,7 +38,7 @@ func (o *OpenAPI) Describe(fragment []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.paths == nil {
-		o.paths, o.schemas = map[string]json.RawMessage{}, map[string]json.RawMessage{}
+		o.paths, o.schemas = map[string]json.RawMessage{}, map[string]json.RawMessage{"Problem": json.RawMessage(problemSchema)}
 	}
 	for k, v := range f.Paths {
 		if _, dup := o.paths[k]; dup {

@@ -2,10 +2,14 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
 )
 
 // Problem is an RFC 9457 problem details document, extended with the
@@ -32,6 +36,32 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, det
 	w.Header().Set("Content-Language", string(Locale(r.Context())))
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// ReadJSON decodes the request's JSON body into v strictly: the body must be
+// declared as JSON, hold exactly one value, name no field v lacks and fit in
+// limit bytes. Anything else is EINVALID with a message saying which, so an
+// API client learns what to fix and nothing half-read is acted on.
+func ReadJSON(r *http.Request, limit int64, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return apperr.New(apperr.EINVALID, "error.json.content_type")
+	}
+	body := &io.LimitedReader{R: r.Body, N: limit + 1}
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case body.N == 0 || errors.As(err, &tooBig):
+		return apperr.New(apperr.EINVALID, "error.json.too_large")
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.EINVALID, "error.json.empty")
+	case err != nil:
+		return apperr.New(apperr.EINVALID, "error.json.invalid", err.Error())
+	case dec.More():
+		return apperr.New(apperr.EINVALID, "error.json.trailing")
+	}
+	return nil
 }
 
 // WriteJSON writes v as a JSON response with status.
