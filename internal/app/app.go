@@ -211,6 +211,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Audit = audit.New(a.DB, a.clock)
 	a.Outbox = events.NewOutbox(a.clock, a.Bus.Prefix())
 	a.Relay = events.NewRelay(a.DB, a.Bus, events.RelayOptions{Clock: a.clock, Logger: log})
+	a.Outbox.WakeWith(a.Relay.Nudge)
 	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
 
 	messages, err := notify.New(a.DB, a.clock, a.Jobs, notify.LogSender{Log: log}, a.Web.Renderer())

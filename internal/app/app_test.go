@@ -83,7 +83,7 @@ func eachDatabase(t *testing.T, fn func(t *testing.T, databaseURL string)) {
 	}
 }
 
-func fetch(t *testing.T, c *http.Client, method, u string, body url.Values, headers ...string) (*http.Response, string) {
+func fetch(t testing.TB, c *http.Client, method, u string, body url.Values, headers ...string) (*http.Response, string) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {

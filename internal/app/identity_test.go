@@ -18,12 +18,12 @@ import (
 // visitor is a browser-like HTTP client with its own cookies that does not
 // follow redirects, so tests see where they point.
 type visitor struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
 
-func newVisitor(t *testing.T, base string) *visitor {
+func newVisitor(t testing.TB, base string) *visitor {
 	jar, _ := cookiejar.New(nil)
 	return &visitor{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -128,29 +130,46 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // decodes the answer into out when it is JSON.
 func (v *visitor) sendJSON(from, method, path, body string, out any) *http.Response {
 	v.t.Helper()
+	resp, err := callJSON(v.c, v.csrfToken(from), method, v.base+path, body, out)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return resp
+}
+
+// csrfToken is the CSRF token on the page at from.
+func (v *visitor) csrfToken(from string) string {
+	v.t.Helper()
 	_, page := v.get(from)
 	m := csrfField.FindStringSubmatch(page)
 	if m == nil {
 		v.t.Fatalf("no CSRF token on %s", from)
 	}
-	req, err := http.NewRequest(method, v.base+path, strings.NewReader(body))
+	return m[1]
+}
+
+// callJSON sends body as JSON with a CSRF token and decodes a JSON answer
+// into out.
+func callJSON(c *http.Client, token, method, u, body string, out any) (*http.Response, error) {
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
 	if err != nil {
-		v.t.Fatal(err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", m[1])
+	req.Header.Set("X-CSRF-Token", token)
 	req.Header.Set("Accept-Language", "en")
-	resp, err := v.c.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
-		v.t.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if out != nil && strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			v.t.Fatalf("%s %s: %v", method, path, err)
+			return nil, fmt.Errorf("%s %s: %w", method, u, err)
 		}
 	}
-	return resp
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp, err
 }
 
 func TestWorkflowAPI(t *testing.T) {

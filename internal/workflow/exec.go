@@ -474,7 +474,7 @@ func (x *exec) finish(state string) error {
 	}
 	x.history("", state, "")
 	x.after.notices = append(x.after.notices, Notice{Kind: "ended", InstanceID: x.inst.ID})
-	if _, err := x.e.publish(x.ctx, x.tx, SubjectInstanceEnded, instanceEvent{ID: x.inst.ID, Key: x.inst.Key, BusinessKey: x.inst.BusinessKey,
+	if _, err := x.e.publish(x.ctx, x.tx, x.after, SubjectInstanceEnded, instanceEvent{ID: x.inst.ID, Key: x.inst.Key, BusinessKey: x.inst.BusinessKey,
 		AgencyID: x.inst.AgencyID, State: state}); err != nil {
 		return err
 	}
@@ -607,7 +607,7 @@ func (x *exec) raiseIncident(elementID, tok string, cause error) error {
 		return err
 	}
 	x.history(elementID, "incident", msg)
-	_, err := x.e.publish(x.ctx, x.tx, SubjectIncident, map[string]any{"id": id, "instance": x.inst.ID, "element": elementID, "message": msg})
+	_, err := x.e.publish(x.ctx, x.tx, x.after, SubjectIncident, map[string]any{"id": id, "instance": x.inst.ID, "element": elementID, "message": msg})
 	return err
 }
 

@@ -217,7 +217,7 @@ func (e *Engine) Complete(ctx context.Context, actor Actor, id string, outcome m
 			x.now, actor.ID, string(doc), id); err != nil {
 			return err
 		}
-		if _, err := e.publish(ctx, tx, SubjectTaskCompleted, map[string]any{"id": id, "instance": instanceID, "element": elementID, "by": actor.ID}); err != nil {
+		if _, err := e.publish(ctx, tx, after, SubjectTaskCompleted, map[string]any{"id": id, "instance": instanceID, "element": elementID, "by": actor.ID}); err != nil {
 			return err
 		}
 		err = x.resume(tokenID, elementID, func(el *bpmn.Element) (map[string]any, error) {

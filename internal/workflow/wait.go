@@ -52,7 +52,7 @@ func (x *exec) waitUserTask(el *bpmn.Element, scope string) error {
 		return err
 	}
 	x.after.notices = append(x.after.notices, Notice{Kind: "task", InstanceID: x.inst.ID, TaskID: id})
-	_, err = x.e.publish(x.ctx, x.tx, SubjectTaskCreated, map[string]any{"id": id, "instance": x.inst.ID, "element": el.ID,
+	_, err = x.e.publish(x.ctx, x.tx, x.after, SubjectTaskCreated, map[string]any{"id": id, "instance": x.inst.ID, "element": el.ID,
 		"agency_id": x.inst.AgencyID, "groups": el.CandidateGroups, "business_key": x.inst.BusinessKey})
 	return err
 }

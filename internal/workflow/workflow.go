@@ -160,8 +160,10 @@ func New(d *db.DB, q *jobs.Queue, o *events.Outbox, c clock.Clock, opts Options)
 	return e
 }
 
-// publish writes an event in tx.
-func (e *Engine) publish(ctx context.Context, tx *sql.Tx, subject string, data any) (events.Event, error) {
+// publish writes an event in tx and marks the step as having published,
+// so that the relay is told after the commit.
+func (e *Engine) publish(ctx context.Context, tx *sql.Tx, after *afterCommit, subject string, data any) (events.Event, error) {
+	after.published = true
 	return e.outbox.Write(ctx, tx, strings.TrimSuffix(e.opts.Prefix, ".")+"."+subject, data)
 }
 
@@ -302,9 +304,10 @@ func (e *Engine) Start(ctx context.Context, r StartRequest) (string, error) {
 // history its instances wrote, written in one statement before the commit,
 // and whether to wake the job queue after it.
 type afterCommit struct {
-	nudge   bool
-	history []histRow
-	notices []Notice
+	nudge     bool
+	published bool
+	history   []histRow
+	notices   []Notice
 }
 
 // Notice is news of a committed step for Options.Observer.
@@ -336,6 +339,9 @@ func (e *Engine) step(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	})
 	if err == nil && after.nudge {
 		e.jobs.Nudge()
+	}
+	if err == nil && after.published {
+		e.outbox.Nudge()
 	}
 	if err == nil && e.opts.Observer != nil {
 		for _, n := range after.notices {
@@ -405,7 +411,7 @@ func (e *Engine) startIn(ctx context.Context, tx *sql.Tx, after *afterCommit, r 
 		return "", err
 	}
 	x := &exec{e: e, ctx: ctx, tx: tx, after: after, inst: inst, proc: l.proc, now: now, seq: firstSeq(1)}
-	if _, err := e.publish(ctx, tx, SubjectInstanceStarted, instanceEvent{ID: inst.ID, Key: r.Key, BusinessKey: r.BusinessKey, AgencyID: r.AgencyID}); err != nil {
+	if _, err := e.publish(ctx, tx, after, SubjectInstanceStarted, instanceEvent{ID: inst.ID, Key: r.Key, BusinessKey: r.BusinessKey, AgencyID: r.AgencyID}); err != nil {
 		return "", err
 	}
 	if err := x.run([]move{{el: start}}); err != nil {

@@ -695,3 +695,14 @@ func deleteStream(t testing.TB, url, stream string) {
 		t.Errorf("delete stream %s: %v", stream, err)
 	}
 }
+
+func TestOutboxNudgeWakesTheRelay(t *testing.T) {
+	o := events.NewOutbox(clock.System{}, "")
+	o.Nudge() // no relay on this node: nothing to wake
+	woken := 0
+	o.WakeWith(func() { woken++ })
+	o.Nudge()
+	if woken != 1 {
+		t.Errorf("woken %d times, want 1", woken)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -25,6 +26,19 @@ func Migrations() db.Migrations {
 type Outbox struct {
 	clock  clock.Clock
 	prefix string
+	wake   atomic.Pointer[func()]
+}
+
+// WakeWith sets what Nudge calls: the Nudge of the node's relay.
+func (o *Outbox) WakeWith(f func()) { o.wake.Store(&f) }
+
+// Nudge tells the node's relay, if WakeWith named one, that a transaction
+// that wrote events has committed, so they are published now rather than at
+// the relay's next poll. It never blocks.
+func (o *Outbox) Nudge() {
+	if f := o.wake.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // NewOutbox returns an Outbox stamping events with c's time and accepting
@@ -39,8 +53,8 @@ func NewOutbox(c clock.Clock, prefix string) *Outbox {
 
 // Write JSON-encodes data (a json.RawMessage goes in as it is) and adds it as
 // an event on subject to the outbox inside tx, so the event exists if and
-// only if tx commits. The relay publishes it afterwards; call Relay.Nudge
-// after the commit to publish it at once. An invalid subject is EINVALID.
+// only if tx commits. The relay publishes it afterwards; call Nudge after
+// the commit to publish it at once. An invalid subject is EINVALID.
 func (o *Outbox) Write(ctx context.Context, tx *sql.Tx, subject string, data any) (Event, error) {
 	if err := checkSubject(subject, o.prefix, false); err != nil {
 		return Event{}, err
