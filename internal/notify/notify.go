@@ -60,7 +60,7 @@ func (s LogSender) SendSMS(ctx context.Context, phone, text string) error {
 
 // Queue enqueues background jobs in the caller's transaction.
 type Queue interface {
-	Enqueue(ctx context.Context, tx *sql.Tx, spec jobs.Spec) (string, error)
+	Enqueue(ctx context.Context, tx db.Runner, spec jobs.Spec) (string, error)
 	Handle(kind string, h jobs.Handler)
 }
 

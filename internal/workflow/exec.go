@@ -32,7 +32,7 @@ type instance struct {
 type exec struct {
 	e     *Engine
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    *db.Batch
 	after *afterCommit
 	inst  *instance
 	proc  *bpmn.Process
@@ -52,7 +52,7 @@ type move struct {
 
 // lock raises the instance's rev, which locks its row until the step
 // commits, and loads it. ENOTFOUND if there is no such instance.
-func (e *Engine) lock(ctx context.Context, tx *sql.Tx, after *afterCommit, id string) (*exec, error) {
+func (e *Engine) lock(ctx context.Context, tx *db.Batch, after *afterCommit, id string) (*exec, error) {
 	inst := &instance{ID: id}
 	var vars string
 	var rev int
@@ -355,7 +355,7 @@ func (x *exec) enqueueTask(el *bpmn.Element, tok string) error {
 	if retries <= 0 {
 		retries = x.e.opts.Retries
 	}
-	if _, err := x.e.jobs.Enqueue(x.ctx, x.tx, jobs.Spec{Kind: jobTask, Payload: payload, Key: tok, MaxAttempts: retries}); err != nil {
+	if _, err := x.e.jobs.Enqueue(x.ctx, x.tx, jobs.Spec{Kind: jobTask, Payload: payload, MaxAttempts: retries}); err != nil {
 		return err
 	}
 	x.after.nudge = true

@@ -110,12 +110,12 @@ func (e *Engine) positions(ctx context.Context, query, arg string) (map[string]i
 // Cancel ends an active instance and everything it waits for, and its
 // called instances. ECONFLICT if it is not active.
 func (e *Engine) Cancel(ctx context.Context, actor, id string) error {
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		return e.cancelIn(ctx, tx, after, actor, id)
 	})
 }
 
-func (e *Engine) cancelIn(ctx context.Context, tx *sql.Tx, after *afterCommit, actor, id string) error {
+func (e *Engine) cancelIn(ctx context.Context, tx *db.Batch, after *afterCommit, actor, id string) error {
 	x, err := e.lock(ctx, tx, after, id)
 	if err != nil {
 		return err
@@ -186,7 +186,7 @@ func (e *Engine) Incidents(ctx context.Context, limit int) ([]Incident, error) {
 // again (after someone corrected the variables). ENOTFOUND if the incident
 // is unknown or resolved.
 func (e *Engine) Retry(ctx context.Context, actor, incidentID string) error {
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		var instanceID, tokenID, elementID string
 		err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_incidents WHERE id = $1 AND resolved_at IS NULL`, incidentID).
 			Scan(&instanceID, &tokenID, &elementID)
@@ -366,7 +366,7 @@ func (e *Engine) Migrate(ctx context.Context, actor, from, to string) (Migration
 		return res, err
 	}
 	for _, in := range list {
-		err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+		err := e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 			x, err := e.lock(ctx, tx, after, in.ID)
 			if err != nil {
 				return err

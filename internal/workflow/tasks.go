@@ -129,7 +129,7 @@ func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
 
 // openTask loads an open task in tx for a change by actor, who must hold
 // one of its groups in its agency (or be its assignee).
-func openTask(ctx context.Context, tx *sql.Tx, actor Actor, id string) (instanceID, tokenID, elementID, assignee string, err error) {
+func openTask(ctx context.Context, tx *db.Batch, actor Actor, id string) (instanceID, tokenID, elementID, assignee string, err error) {
 	var groups, agency, state string
 	err = tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id, assignee, candidate_groups, agency_id, state FROM workflow_tasks WHERE id = $1`, id).
 		Scan(&instanceID, &tokenID, &elementID, &assignee, &groups, &agency, &state)
@@ -168,7 +168,7 @@ func (e *Engine) Delegate(ctx context.Context, actor Actor, id, to string) error
 }
 
 func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim bool) error {
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		instanceID, _, elementID, assignee, err := openTask(ctx, tx, actor, id)
 		if err != nil {
 			return err
@@ -201,7 +201,7 @@ func (e *Engine) Complete(ctx context.Context, actor Actor, id string, outcome m
 	if err != nil {
 		return apperr.Invalid("workflow.variables.invalid", map[string]string{"outcome": "workflow.variables.invalid"})
 	}
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		instanceID, tokenID, elementID, assignee, err := openTask(ctx, tx, actor, id)
 		if err != nil {
 			return err

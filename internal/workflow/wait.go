@@ -105,7 +105,7 @@ func (x *exec) call(el *bpmn.Element, scope string) error {
 
 // returnToCaller moves the call activity of a finished child on, with the
 // child's output mapped into the caller.
-func (e *Engine) returnToCaller(ctx context.Context, tx *sql.Tx, after *afterCommit, parentID, tokenID string, childVars map[string]any) error {
+func (e *Engine) returnToCaller(ctx context.Context, tx *db.Batch, after *afterCommit, parentID, tokenID string, childVars map[string]any) error {
 	x, err := e.lock(ctx, tx, after, parentID)
 	if err != nil {
 		return err
@@ -154,12 +154,14 @@ func (x *exec) resume(tokenID, elementID string, got func(el *bpmn.Element) (map
 	return x.save()
 }
 
-// runTaskJob runs a service task's handler and, in a step, moves the
-// token on with its result.
-func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) error {
+// runTaskJob runs a service task's handler and returns the step that moves
+// the token on with its result, which the job queue records with the job's
+// completion: the task's job is done if and only if its result is in the
+// instance.
+func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) (*jobs.Commit, error) {
 	var p taskJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
-		return jobs.Permanent(err)
+		return nil, jobs.Permanent(err)
 	}
 	// Read what the handler needs; a token that moved on (instance
 	// cancelled, interrupted by a boundary event) means nothing to do.
@@ -167,19 +169,19 @@ func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) error {
 	err := e.db.Reader().QueryRowContext(ctx, `SELECT i.definition_id, i.business_key, i.variables, t.state FROM workflow_tokens t
 		JOIN workflow_instances i ON i.id = t.instance_id WHERE t.id = $1 AND t.element_id = $2`, p.Token, p.Element).Scan(&defID, &businessKey, &vars, &state)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && state != "waiting") {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	l, err := e.process(ctx, e.db.Reader(), defID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	el := l.proc.Elements[p.Element]
 	t := ServiceTask{Key: p.Token, InstanceID: p.Instance, BusinessKey: businessKey, ElementID: p.Element, Type: el.TaskType, Attempt: j.Attempt}
 	if err := json.Unmarshal([]byte(vars), &t.Variables); err != nil {
-		return jobs.Permanent(err)
+		return nil, jobs.Permanent(err)
 	}
 	h := e.handler(el.TaskType)
 	var out map[string]any
@@ -191,13 +193,13 @@ func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) error {
 	var be *BPMNError
 	switch {
 	case errors.As(err, &be):
-		return e.taskThrew(ctx, p, be)
+		return nil, e.taskThrew(ctx, p, be)
 	case err != nil && j.Attempt < j.MaxAttempts:
-		return err
+		return nil, err
 	case err != nil:
-		return e.taskIncident(ctx, p, err)
+		return nil, e.taskIncident(ctx, p, err)
 	}
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.commit(p.Instance, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		x, err := e.lock(ctx, tx, after, p.Instance)
 		if err != nil {
 			return err
@@ -217,7 +219,7 @@ func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) error {
 
 // taskThrew throws a handler's BPMN error from its task.
 func (e *Engine) taskThrew(ctx context.Context, p taskJob, be *BPMNError) error {
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		x, err := e.lock(ctx, tx, after, p.Instance)
 		if err != nil {
 			return ignoreGone(err)
@@ -260,7 +262,7 @@ func ignoreGone(err error) error {
 
 // taskIncident records a service task that used up its retries.
 func (e *Engine) taskIncident(ctx context.Context, p taskJob, cause error) error {
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		x, err := e.lock(ctx, tx, after, p.Instance)
 		if err != nil {
 			return ignoreGone(err)
@@ -299,7 +301,7 @@ func (e *Engine) runTimerJob(ctx context.Context, j jobs.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(err)
 	}
-	return e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		x, err := e.lock(ctx, tx, after, p.Instance)
 		if err != nil {
 			return ignoreGone(err)
@@ -381,7 +383,7 @@ func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 // key). ENOTFOUND when neither is there.
 func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, vars map[string]any) (string, error) {
 	var instanceID string
-	err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	err := e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		var tok, elementID string
 		err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_subscriptions
 			WHERE message_name = $1 AND correlation_key = $2 ORDER BY created_at LIMIT 1`, name, correlationKey).Scan(&instanceID, &tok, &elementID)
@@ -419,7 +421,7 @@ func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, var
 
 // messageStart finds the process whose newest version starts on message
 // name; ENOTFOUND if none does.
-func (e *Engine) messageStart(ctx context.Context, tx *sql.Tx, name string) (string, error) {
+func (e *Engine) messageStart(ctx context.Context, tx *db.Batch, name string) (string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT d.id FROM workflow_definitions d
 		WHERE d.version = (SELECT MAX(v.version) FROM workflow_definitions v WHERE v.key = d.key) ORDER BY d.key`)
 	if err != nil {

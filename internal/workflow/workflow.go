@@ -155,14 +155,14 @@ func New(d *db.DB, q *jobs.Queue, o *events.Outbox, c clock.Clock, opts Options)
 		opts.Logger = slog.Default()
 	}
 	e := &Engine{db: d, jobs: q, outbox: o, clock: c, opts: opts, log: opts.Logger, handlers: map[string]Handler{}}
-	q.Handle(jobTask, e.runTaskJob)
+	q.HandleResult(jobTask, e.runTaskJob)
 	q.Handle(jobTimer, e.runTimerJob)
 	return e
 }
 
 // publish writes an event in tx and marks the step as having published,
 // so that the relay is told after the commit.
-func (e *Engine) publish(ctx context.Context, tx *sql.Tx, after *afterCommit, subject string, data any) (events.Event, error) {
+func (e *Engine) publish(ctx context.Context, tx *db.Batch, after *afterCommit, subject string, data any) (events.Event, error) {
 	after.published = true
 	return e.outbox.Write(ctx, tx, strings.TrimSuffix(e.opts.Prefix, ".")+"."+subject, data)
 }
@@ -289,7 +289,7 @@ type StartRequest struct {
 // its first wait states, in one transaction. ENOTFOUND for an unknown key.
 func (e *Engine) Start(ctx context.Context, r StartRequest) (string, error) {
 	var id string
-	err := e.step(ctx, func(ctx context.Context, tx *sql.Tx, after *afterCommit) error {
+	err := e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
 		var err error
 		id, err = e.startIn(ctx, tx, after, r, "", "")
 		return err
@@ -326,33 +326,69 @@ type histRow struct {
 	at                               time.Time
 }
 
-// step runs fn in a transaction, writes the history it recorded, and nudges
-// the job queue afterwards when fn enqueued work.
-func (e *Engine) step(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx, after *afterCommit) error) error {
+// stepFunc is the work of a step: it reads and writes in tx and notes in
+// after what to do once tx commits.
+type stepFunc func(ctx context.Context, tx *db.Batch, after *afterCommit) error
+
+// step runs fn in a transaction of its own (see stepIn) and then does what
+// fn left for after the commit.
+func (e *Engine) step(ctx context.Context, fn stepFunc) error {
 	var after afterCommit
 	err := e.db.Tx(ctx, func(tx *sql.Tx) error {
 		after = afterCommit{}
-		if err := fn(ctx, tx, &after); err != nil {
-			return err
-		}
-		return writeHistory(ctx, tx, after.history)
+		return e.stepIn(ctx, e.db.Batch(tx), &after, fn)
 	})
-	if err == nil && after.nudge {
-		e.jobs.Nudge()
-	}
-	if err == nil && after.published {
-		e.outbox.Nudge()
-	}
-	if err == nil && e.opts.Observer != nil {
-		for _, n := range after.notices {
-			e.opts.Observer(n)
-		}
+	if err == nil {
+		e.committed(&after)
 	}
 	return err
 }
 
+// commit makes fn the job queue's Commit of a job, run in the transaction
+// that records the job done, together with other jobs' results. Order by
+// instance keeps two nodes from locking instances in opposite orders.
+func (e *Engine) commit(instanceID string, fn stepFunc) (*jobs.Commit, error) {
+	return &jobs.Commit{Order: instanceID, Apply: func(ctx context.Context, tx *db.Batch) (func(), error) {
+		var after afterCommit
+		if err := e.stepIn(ctx, tx, &after, fn); err != nil {
+			return nil, err
+		}
+		return func() { e.committed(&after) }, nil
+	}}, nil
+}
+
+// stepIn runs fn and writes the history it recorded. Its writes go through
+// a db.Batch: on PostgreSQL those between two reads reach the server
+// together, so a step costs a few round trips, not one per row.
+func (e *Engine) stepIn(ctx context.Context, tx *db.Batch, after *afterCommit, fn stepFunc) error {
+	if err := fn(ctx, tx, after); err != nil {
+		return err
+	}
+	if err := writeHistory(ctx, tx, after.history); err != nil {
+		return err
+	}
+	return tx.Flush(ctx)
+}
+
+// committed does what a committed step left for afterwards: wake the job
+// queue for the jobs it enqueued and the relay for its events, and tell
+// the Observer.
+func (e *Engine) committed(after *afterCommit) {
+	if after.nudge {
+		e.jobs.Nudge()
+	}
+	if after.published {
+		e.outbox.Nudge()
+	}
+	if e.opts.Observer != nil {
+		for _, n := range after.notices {
+			e.opts.Observer(n)
+		}
+	}
+}
+
 // writeHistory inserts history rows, many per statement.
-func writeHistory(ctx context.Context, tx *sql.Tx, rows []histRow) error {
+func writeHistory(ctx context.Context, tx *db.Batch, rows []histRow) error {
 	const perStatement = 100
 	for len(rows) > 0 {
 		n := min(len(rows), perStatement)
@@ -376,7 +412,7 @@ func writeHistory(ctx context.Context, tx *sql.Tx, rows []histRow) error {
 }
 
 // startIn creates an instance inside tx and runs it.
-func (e *Engine) startIn(ctx context.Context, tx *sql.Tx, after *afterCommit, r StartRequest, parentID, parentToken string) (string, error) {
+func (e *Engine) startIn(ctx context.Context, tx *db.Batch, after *afterCommit, r StartRequest, parentID, parentToken string) (string, error) {
 	defID, err := latest(ctx, tx, r.Key)
 	if err != nil {
 		return "", err

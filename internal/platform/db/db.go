@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,9 @@ type DB struct {
 	engine Engine
 	writer *sql.DB
 	reader *sql.DB
+	// txConns maps each open PostgreSQL transaction of Tx to its
+	// connection, for Batch.
+	txConns sync.Map
 }
 
 // Options tune a connection pool.
@@ -196,8 +200,23 @@ func (d *DB) Close() error {
 // Tx runs fn in a write transaction and commits it if fn returns nil. Driver
 // errors from fn or the commit are mapped to apperr codes by MapError.
 func (d *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.writer.BeginTx(ctx, nil)
-	if err != nil {
+	var (
+		tx  *sql.Tx
+		err error
+	)
+	if d.engine == Postgres {
+		// The connection is kept so that a Batch can pipeline on it.
+		conn, err := d.writer.Conn(ctx)
+		if err != nil {
+			return MapError(fmt.Errorf("begin: %w", err))
+		}
+		defer conn.Close()
+		if tx, err = conn.BeginTx(ctx, nil); err != nil {
+			return MapError(fmt.Errorf("begin: %w", err))
+		}
+		d.txConns.Store(tx, conn)
+		defer d.txConns.Delete(tx)
+	} else if tx, err = d.writer.BeginTx(ctx, nil); err != nil {
 		return MapError(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {

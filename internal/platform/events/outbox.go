@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -53,9 +52,10 @@ func NewOutbox(c clock.Clock, prefix string) *Outbox {
 
 // Write JSON-encodes data (a json.RawMessage goes in as it is) and adds it as
 // an event on subject to the outbox inside tx, so the event exists if and
-// only if tx commits. The relay publishes it afterwards; call Nudge after
+// only if tx commits. The insert is one write, which a db.Batch may send
+// later with others. The relay publishes it afterwards; call Nudge after
 // the commit to publish it at once. An invalid subject is EINVALID.
-func (o *Outbox) Write(ctx context.Context, tx *sql.Tx, subject string, data any) (Event, error) {
+func (o *Outbox) Write(ctx context.Context, tx db.Runner, subject string, data any) (Event, error) {
 	if err := checkSubject(subject, o.prefix, false); err != nil {
 		return Event{}, err
 	}

@@ -95,6 +95,26 @@ type Job struct {
 // for handlers to return.
 type Handler func(ctx context.Context, j Job) error
 
+// Commit is the part of a job's work that is recorded with its outcome: it
+// runs in the transaction that marks the job done, after the handler has
+// returned, so the job is done if and only if what Apply writes is stored.
+// The queue records the outcomes of many jobs in one transaction, so Apply
+// runs inside a savepoint: if it fails, only its writes are undone and the
+// job counts as failed (retried, or dead once its attempts are used up).
+type Commit struct {
+	// Order sorts the commits of one transaction, e.g. by the ID of the row
+	// Apply locks, so that nodes recording at the same time lock rows in
+	// the same order and cannot deadlock.
+	Order string
+	// Apply writes the result in tx and returns what to do once tx has
+	// committed (nil for nothing).
+	Apply func(ctx context.Context, tx *db.Batch) (after func(), err error)
+}
+
+// ResultHandler runs one kind of job like a Handler and, on success, may
+// return a Commit to record with the job's completion.
+type ResultHandler func(ctx context.Context, j Job) (*Commit, error)
+
 // ErrLeaseLost is the cause (context.Cause) of the cancellation of a
 // handler's context when another node has taken its job over, after this node
 // failed to renew the lease in time. The outcome of such a run is not
@@ -156,7 +176,7 @@ type Queue struct {
 	log         *slog.Logger
 	node        string
 
-	handlers map[string]Handler
+	handlers map[string]ResultHandler
 	started  atomic.Bool
 	nudge    chan struct{}
 }
@@ -175,7 +195,7 @@ func New(d *db.DB, opts Options) *Queue {
 		clock:       opts.Clock,
 		log:         opts.Logger,
 		node:        opts.Node,
-		handlers:    map[string]Handler{},
+		handlers:    map[string]ResultHandler{},
 		nudge:       make(chan struct{}, 1),
 	}
 	if q.clock == nil {
@@ -203,6 +223,16 @@ func positive[T int | time.Duration](v, def T) T {
 // an empty kind, a nil handler, a kind registered twice or a call after Run
 // has started, all programming errors.
 func (q *Queue) Handle(kind string, h Handler) {
+	if h == nil {
+		panic("jobs: Handle needs a kind and a handler")
+	}
+	q.HandleResult(kind, func(ctx context.Context, j Job) (*Commit, error) { return nil, h(ctx, j) })
+}
+
+// HandleResult registers a handler whose result is recorded in the same
+// transaction as the job's completion (see Commit). The same rules as for
+// Handle apply.
+func (q *Queue) HandleResult(kind string, h ResultHandler) {
 	switch {
 	case kind == "" || h == nil:
 		panic("jobs: Handle needs a kind and a handler")
@@ -233,8 +263,10 @@ func (q *Queue) now() time.Time {
 // Enqueue adds a job inside the caller's transaction tx, so the job exists if
 // and only if tx commits; call Nudge after the commit. It returns the job's
 // ID, or with Spec.Key the ID of the unfinished job already holding that key.
-// Errors: EINVALID for a spec without Kind or with negative MaxAttempts.
-func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, spec Spec) (string, error) {
+// Without a key the insert is one write, which a db.Batch may send later
+// with others. Errors: EINVALID for a spec without Kind or with negative
+// MaxAttempts.
+func (q *Queue) Enqueue(ctx context.Context, tx db.Runner, spec Spec) (string, error) {
 	if spec.Kind == "" {
 		return "", apperr.Invalid("error.invalid", map[string]string{"kind": "error.required"})
 	}
@@ -252,22 +284,28 @@ func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, spec Spec) (string, err
 	}
 	key := sql.NullString{String: spec.Key, Valid: spec.Key != ""}
 	maxAttempts := positive(spec.MaxAttempts, q.maxAttempts)
-	// With a key, the job holding it may finish between the insert that
-	// yields to it and the lookup; then the insert is tried again.
-	for range 3 {
+	const insert = `INSERT INTO jobs
+		(id, kind, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $7)`
+	if spec.Key == "" {
 		id := db.NewID()
-		res, err := tx.ExecContext(ctx, `INSERT INTO jobs
-			(id, kind, payload, dedup_key, state, attempts, max_attempts, run_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7, $7)
-			ON CONFLICT (kind, dedup_key) WHERE dedup_key IS NOT NULL AND state IN ('pending', 'running') DO NOTHING`,
-			id, spec.Kind, payload, key, maxAttempts, runAt, now)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, insert, id, spec.Kind, payload, key, maxAttempts, runAt, now); err != nil {
 			return "", fmt.Errorf("enqueue %s: %w", spec.Kind, db.MapError(err))
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return "", fmt.Errorf("enqueue %s: %w", spec.Kind, err)
-		} else if n == 1 {
+		return id, nil
+	}
+	// The job holding the key may finish between the insert that yields to
+	// it and the lookup; then the insert is tried again.
+	for range 3 {
+		id := db.NewID()
+		err := tx.QueryRowContext(ctx, insert+`
+			ON CONFLICT (kind, dedup_key) WHERE dedup_key IS NOT NULL AND state IN ('pending', 'running') DO NOTHING
+			RETURNING id`, id, spec.Kind, payload, key, maxAttempts, runAt, now).Scan(&id)
+		if err == nil {
 			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("enqueue %s: %w", spec.Kind, db.MapError(err))
 		}
 		err = tx.QueryRowContext(ctx, `SELECT id FROM jobs
 			WHERE kind = $1 AND dedup_key = $2 AND state IN ('pending', 'running')`,

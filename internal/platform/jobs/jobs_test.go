@@ -993,3 +993,53 @@ func TestRunNeedsHandlers(t *testing.T) {
 		}
 	})
 }
+
+func TestCommitIsRecordedWithTheCompletion(t *testing.T) {
+	dbtest.Each(t, sets(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Writer().ExecContext(ctx, `CREATE TABLE results (job_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		opts := testOptions(t, nil)
+		opts.BackoffBase = 10 * time.Millisecond
+		q := jobs.New(d, opts)
+		var afters sync.Map
+		q.HandleResult("result", func(_ context.Context, j jobs.Job) (*jobs.Commit, error) {
+			return &jobs.Commit{Order: j.ID, Apply: func(ctx context.Context, tx *db.Batch) (func(), error) {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO results (job_id, attempt) VALUES ($1, $2)`, j.ID, j.Attempt); err != nil {
+					return nil, err
+				}
+				if string(j.Payload) == "fails once" && j.Attempt == 1 {
+					// The row written above must be undone with this
+					// commit, and the other jobs' results kept.
+					_, err := tx.ExecContext(ctx, `INSERT INTO results (job_id, attempt) VALUES ($1, 0)`, j.ID)
+					return nil, err
+				}
+				return func() { afters.Store(j.ID, true) }, nil
+			}}, nil
+		})
+		ids := enqueue(t, d, q, jobs.Spec{Kind: "result", Payload: []byte("a")}, jobs.Spec{Kind: "result", Payload: []byte("fails once")},
+			jobs.Spec{Kind: "result", Payload: []byte("b")}, jobs.Spec{Kind: "result", Payload: []byte("c")})
+		start(t, q)
+		for i, id := range ids {
+			r := waitState(t, d, id, "done")
+			var attempt int
+			if err := d.Reader().QueryRowContext(ctx, `SELECT attempt FROM results WHERE job_id = $1`, id).Scan(&attempt); err != nil {
+				t.Fatalf("result of job %d: %v", i, err)
+			}
+			want := 1
+			if i == 1 {
+				want = 2
+			}
+			if r.Attempts != want || attempt != want {
+				t.Errorf("job %d: %d attempts, result of attempt %d; want %d", i, r.Attempts, attempt, want)
+			}
+			if _, ok := afters.Load(id); !ok {
+				t.Errorf("job %d: the after function did not run", i)
+			}
+		}
+		if r := readJob(t, d, ids[1]); !strings.Contains(r.LastError, "record result") {
+			t.Errorf("the failed commit is not the job's last error: %q", r.LastError)
+		}
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/egovuz/egov/internal/platform/text"
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
@@ -13,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/text"
 )
 
 // maxBatch bounds how many jobs one claim takes, so a node with many idle
@@ -179,9 +181,10 @@ func (q *Queue) claim(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, kinds []s
 
 // outcome is how one run of a job ended.
 type outcome struct {
-	job  Job
-	err  error // the handler's
-	took time.Duration
+	job    Job
+	err    error   // the handler's
+	commit *Commit // to record with the completion, if any
+	took   time.Duration
 }
 
 // execute runs one claimed job, extending its lease every Lease/3 until the
@@ -190,14 +193,18 @@ func (q *Queue) execute(ctx context.Context, j Job) outcome {
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	start := time.Now()
-	result := make(chan error, 1)
-	go func() { result <- q.call(hctx, j) }()
+	result := make(chan outcome, 1)
+	go func() {
+		c, err := q.call(hctx, j)
+		result <- outcome{job: j, err: err, commit: c}
+	}()
 	beat := time.NewTicker(max(q.lease/3, time.Millisecond))
 	defer beat.Stop()
 	for {
 		select {
-		case err := <-result:
-			return outcome{job: j, err: err, took: time.Since(start)}
+		case o := <-result:
+			o.took = time.Since(start)
+			return o
 		case <-beat.C:
 			if q.extend(ctx, j) {
 				continue
@@ -211,11 +218,11 @@ func (q *Queue) execute(ctx context.Context, j Job) outcome {
 }
 
 // call runs the job's handler, turning a panic into an error.
-func (q *Queue) call(ctx context.Context, j Job) (err error) {
+func (q *Queue) call(ctx context.Context, j Job) (c *Commit, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			q.log.Error("job handler panicked", jobAttrs(j, slog.Any("panic", p), slog.String("stack", string(debug.Stack())))...)
-			err = fmt.Errorf("panic: %v", p)
+			c, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
 	return q.handlers[j.Kind](ctx, j)
@@ -261,8 +268,12 @@ func (q *Queue) settle(ctx context.Context, claim *sql.Stmt, kinds []string, out
 	)
 	err := q.db.Tx(wctx, func(tx *sql.Tx) error {
 		now := q.now()
+		b := q.db.Batch(tx)
 		var err error
-		if report, err = q.record(wctx, tx, now, outs); err != nil {
+		if report, err = q.record(wctx, b, now, outs); err != nil {
+			return err
+		}
+		if err := b.Flush(wctx); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -288,13 +299,25 @@ func (q *Queue) settle(ctx context.Context, claim *sql.Stmt, kinds []string, out
 	return nil, false
 }
 
-// record writes the outcomes of finished jobs in tx: the successes together
-// as done, each failure as pending again after a backoff or dead. Every
-// update applies only while the job is still ours (this node, the same
-// attempt), so a job taken over after a lost lease is not completed twice.
-// It returns a function that logs the outcomes, to call once tx commits.
-func (q *Queue) record(ctx context.Context, tx *sql.Tx, now time.Time, outs []outcome) (func(), error) {
-	var logs []func()
+// record writes the outcomes of finished jobs in tx: first the commits of
+// the successes, each in a savepoint (a commit that fails makes its job a
+// failure), then the successes together as done, and each failure as
+// pending again after a backoff or dead. Every update applies only while
+// the job is still ours (this node, the same attempt), so a job taken over
+// after a lost lease is not completed twice. It returns a function that
+// logs the outcomes and runs the commits' after functions, to call once tx
+// commits.
+func (q *Queue) record(ctx context.Context, tx *db.Batch, now time.Time, outs []outcome) (func(), error) {
+	outs = slices.Clone(outs)
+	afters, err := q.applyCommits(ctx, tx, outs)
+	if err != nil {
+		return nil, err
+	}
+	logs := []func(){func() {
+		for _, f := range afters {
+			f()
+		}
+	}}
 	var ok []outcome
 	for _, o := range outs {
 		if o.err == nil {
@@ -321,9 +344,46 @@ func (q *Queue) record(ctx context.Context, tx *sql.Tx, now time.Time, outs []ou
 	}, nil
 }
 
+// applyCommits applies the commits of the successful outcomes in Order, each
+// in a savepoint; an outcome whose commit fails becomes a failure with that
+// error. It returns the after functions of the applied commits.
+func (q *Queue) applyCommits(ctx context.Context, tx *db.Batch, outs []outcome) ([]func(), error) {
+	var idx []int
+	for i, o := range outs {
+		if o.err == nil && o.commit != nil {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(outs[a].commit.Order, outs[b].commit.Order) })
+	var afters []func()
+	for _, i := range idx {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT job_commit"); err != nil {
+			return nil, err
+		}
+		after, err := outs[i].commit.Apply(ctx, tx)
+		if err == nil {
+			err = tx.Flush(ctx)
+		}
+		if err != nil {
+			if rerr := tx.RollbackTo(ctx, "job_commit"); rerr != nil {
+				return nil, errors.Join(err, rerr)
+			}
+			outs[i].err = fmt.Errorf("record result: %w", err)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT job_commit"); err != nil {
+			return nil, err
+		}
+		if after != nil {
+			afters = append(afters, after)
+		}
+	}
+	return afters, nil
+}
+
 // complete marks jobs done in one statement and returns a function that
 // logs what happened.
-func (q *Queue) complete(ctx context.Context, tx *sql.Tx, now time.Time, outs []outcome) (func(), error) {
+func (q *Queue) complete(ctx context.Context, tx *db.Batch, now time.Time, outs []outcome) (func(), error) {
 	args := []any{now, q.node}
 	match := make([]string, len(outs))
 	for i, o := range outs {
@@ -365,28 +425,27 @@ func (q *Queue) complete(ctx context.Context, tx *sql.Tx, now time.Time, outs []
 // fail records a failed run: pending again after a backoff, or dead if the
 // error is permanent or the attempts are used up. It returns a function that
 // logs what happened.
-func (q *Queue) fail(ctx context.Context, tx *sql.Tx, now time.Time, o outcome) (func(), error) {
+func (q *Queue) fail(ctx context.Context, tx *db.Batch, now time.Time, o outcome) (func(), error) {
 	j := o.job
 	state, runAt, finishedAt := "dead", j.RunAt, sql.NullTime{Time: now, Valid: true}
 	var perm *permanentError
 	if !errors.As(o.err, &perm) && j.Attempt < j.MaxAttempts {
 		state, runAt, finishedAt = "pending", now.Add(q.backoff(j.Attempt)), sql.NullTime{}
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE jobs
+	var id string
+	err := tx.QueryRowContext(ctx, `UPDATE jobs
 		SET state = $1, run_at = $2, last_error = $3, lease_until = NULL, finished_at = $4, updated_at = $5
-		WHERE id = $6 AND state = 'running' AND locked_by = $7 AND attempts = $8`,
-		state, runAt, errorText(o.err), finishedAt, now, j.ID, q.node, j.Attempt)
-	if err != nil {
+		WHERE id = $6 AND state = 'running' AND locked_by = $7 AND attempts = $8
+		RETURNING id`,
+		state, runAt, errorText(o.err), finishedAt, now, j.ID, q.node, j.Attempt).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("record failure of job %s: %w", j.ID, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, fmt.Errorf("record failure of job %s: %w", j.ID, err)
-	}
+	recorded := err == nil
 	return func() {
 		attrs := jobAttrs(j, slog.String("state", state), slog.Duration("duration", o.took), slog.Any("error", o.err))
 		switch {
-		case n == 0:
+		case !recorded:
 			q.log.Warn("job failed but not recorded: lease lost to another node", attrs...)
 		case state == "pending":
 			q.log.Warn("job failed, will retry", append(attrs, slog.Time("retry_at", runAt))...)
