@@ -20,8 +20,23 @@ func (workflowStaff) Actor(ctx context.Context) workflow.Actor {
 	if p == nil {
 		return workflow.Actor{}
 	}
-	a := workflow.Actor{ID: p.User.ID}
-	for _, g := range p.Grants {
+	return actor(p.User.ID, p.Grants)
+}
+
+// Member is the person with the user ID and the roles they hold; no roles
+// for an unknown ID.
+func (s workflowStaff) Member(ctx context.Context, userID string) (workflow.Actor, error) {
+	grants, err := s.accounts.Grants(ctx, userID)
+	if err != nil {
+		return workflow.Actor{}, err
+	}
+	return actor(userID, grants), nil
+}
+
+// actor is a person as the workflow sees them: their roles by agency.
+func actor(userID string, grants []identity.Grant) workflow.Actor {
+	a := workflow.Actor{ID: userID}
+	for _, g := range grants {
 		a.Grants = append(a.Grants, workflow.Grant{Role: string(g.Role), AgencyID: g.AgencyID})
 	}
 	return a

@@ -69,6 +69,18 @@ func TestBackOfficeThroughTheSite(t *testing.T) {
 	if jasur == nil {
 		t.Fatal("the supervisor is not offered as a colleague")
 	}
+	// Not to someone who may not work on it: the Tax Committee's officer,
+	// or nobody at all.
+	var taxOfficer string
+	if err := n.app.DB.Reader().QueryRow(`SELECT id FROM identity_users WHERE phone = '+998901000013'`).Scan(&taxOfficer); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{taxOfficer, "no-such-person"} {
+		if resp, page := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"delegate"}, "to": {to}}); resp.StatusCode != 400 ||
+			!strings.Contains(page, "cannot work on this task") {
+			t.Errorf("delegate to %s: %d", to, resp.StatusCode)
+		}
+	}
 	if resp, _ := officer.post("/work", "/work/"+m[1], map[string][]string{"action": {"delegate"}, "to": {jasur[1]}}); resp.StatusCode != 303 {
 		t.Fatalf("delegate: %d", resp.StatusCode)
 	}

@@ -147,7 +147,7 @@ func (m *Module) apiActOnTask(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if r.PathValue("action") == "delegate" {
-			err = m.eng.Delegate(ctx, actor, id, body.To)
+			err = m.delegate(ctx, actor, id, body.To)
 		} else {
 			err = m.eng.Complete(ctx, actor, id, body.Variables)
 		}

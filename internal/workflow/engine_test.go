@@ -175,6 +175,20 @@ func TestReferenceProcessRunsToTheEnd(t *testing.T) {
 		if err := n.eng.Complete(ctx, stranger, tk.ID, nil); !apperr.Is(err, apperr.EFORBIDDEN) {
 			t.Errorf("another agency's officer completes: %v", err)
 		}
+		// It is handed only to someone who may work on it.
+		if err := n.eng.Delegate(ctx, officer, tk.ID, stranger); !apperr.Is(err, apperr.EINVALID) {
+			t.Errorf("delegating to another agency's officer: %v", err)
+		}
+		supervisor := workflow.Actor{ID: "supervisor-1", Grants: []workflow.Grant{{Role: "supervisor", AgencyID: "adliya"}}}
+		if err := n.eng.Delegate(ctx, officer, tk.ID, supervisor); err != nil {
+			t.Fatal(err)
+		}
+		if tk := openTasks(t, n.eng, id)[0]; tk.Assignee != supervisor.ID {
+			t.Errorf("delegated to %q", tk.Assignee)
+		}
+		if err := n.eng.Unclaim(ctx, supervisor, tk.ID); err != nil {
+			t.Fatal(err)
+		}
 		if err := n.eng.Claim(ctx, officer, tk.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -37,6 +37,9 @@ type Staff interface {
 	// Colleagues lists the people holding a role in the agency, by name
 	// in the request's language.
 	Colleagues(ctx context.Context, agencyID string) ([]Person, error)
+	// Member returns a member of staff by user ID as an Actor; one with no
+	// roles when there is no such person.
+	Member(ctx context.Context, userID string) (Actor, error)
 }
 
 // Person is a member of staff as the pages name them.
@@ -238,6 +241,16 @@ func tasksJSON(list []Task, now time.Time) []taskJSON {
 	return out
 }
 
+// delegate hands a task to the colleague with user ID to.
+func (m *Module) delegate(ctx context.Context, actor Actor, id, to string) error {
+	recipient, err := m.staff.Member(ctx, to)
+	if err != nil {
+		return err
+	}
+	recipient.ID = to
+	return m.eng.Delegate(ctx, actor, id, recipient)
+}
+
 // actOnTask claims, returns, delegates or completes a task from the inbox.
 func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -250,7 +263,7 @@ func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 	case "unclaim":
 		err = m.eng.Unclaim(ctx, actor, id)
 	case "delegate":
-		err = m.eng.Delegate(ctx, actor, id, r.PostFormValue("to"))
+		err = m.delegate(ctx, actor, id, r.PostFormValue("to"))
 	case "complete":
 		outcome := map[string]any{}
 		switch d := r.PostFormValue("decision"); d {

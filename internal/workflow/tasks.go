@@ -127,67 +127,81 @@ func (e *Engine) Tasks(ctx context.Context, f TaskFilter) ([]Task, int, error) {
 	return out, total, rows.Err()
 }
 
+// openTask is an open task as a change to it sees it.
+type openTaskRow struct {
+	instanceID, tokenID, elementID, assignee, agency string
+	groups                                           []string
+}
+
 // openTask loads an open task in tx for a change by actor, who must hold
 // one of its groups in its agency (or be its assignee).
-func openTask(ctx context.Context, tx *db.Batch, actor Actor, id string) (instanceID, tokenID, elementID, assignee string, err error) {
-	var groups, agency, state string
-	err = tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id, assignee, candidate_groups, agency_id, state FROM workflow_tasks WHERE id = $1`, id).
-		Scan(&instanceID, &tokenID, &elementID, &assignee, &groups, &agency, &state)
+func openTask(ctx context.Context, tx *db.Batch, actor Actor, id string) (openTaskRow, error) {
+	var t openTaskRow
+	var groups, state string
+	err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id, assignee, candidate_groups, agency_id, state FROM workflow_tasks WHERE id = $1`, id).
+		Scan(&t.instanceID, &t.tokenID, &t.elementID, &t.assignee, &groups, &t.agency, &state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", "", "", apperr.New(apperr.ENOTFOUND, msgNoTask)
+		return t, apperr.New(apperr.ENOTFOUND, msgNoTask)
 	}
 	if err != nil {
-		return "", "", "", "", err
+		return t, err
 	}
 	if state != "open" {
-		return "", "", "", "", apperr.New(apperr.ECONFLICT, msgTaskClosed)
+		return t, apperr.New(apperr.ECONFLICT, msgTaskClosed)
 	}
-	if assignee != actor.ID && !actor.holds(strings.Split(groups, ","), agency) {
-		return "", "", "", "", apperr.New(apperr.EFORBIDDEN, msgNotYours)
+	t.groups = strings.Split(groups, ",")
+	if t.assignee != actor.ID && !actor.holds(t.groups, t.agency) {
+		return t, apperr.New(apperr.EFORBIDDEN, msgNotYours)
 	}
-	return instanceID, tokenID, elementID, assignee, nil
+	return t, nil
 }
 
 // Claim assigns an open task to the actor. EFORBIDDEN if they may not work
 // on it; ECONFLICT if someone else holds it or it is closed.
 func (e *Engine) Claim(ctx context.Context, actor Actor, id string) error {
-	return e.assign(ctx, actor, id, actor.ID, true)
+	return e.assign(ctx, actor, id, &actor, true)
 }
 
 // Unclaim gives a task the actor holds back to its groups.
 func (e *Engine) Unclaim(ctx context.Context, actor Actor, id string) error {
-	return e.assign(ctx, actor, id, "", false)
+	return e.assign(ctx, actor, id, nil, false)
 }
 
-// Delegate hands a task the actor may work on to another member of staff.
-func (e *Engine) Delegate(ctx context.Context, actor Actor, id, to string) error {
-	if strings.TrimSpace(to) == "" {
+// Delegate hands a task the actor may work on to another member of staff,
+// to, who must be able to work on it too: hold one of its groups in its
+// agency (EINVALID otherwise, naming the field "to").
+func (e *Engine) Delegate(ctx context.Context, actor Actor, id string, to Actor) error {
+	if strings.TrimSpace(to.ID) == "" {
 		return apperr.Invalid("workflow.task.delegate_to", map[string]string{"to": "workflow.task.delegate_to"})
 	}
-	return e.assign(ctx, actor, id, to, false)
+	return e.assign(ctx, actor, id, &to, false)
 }
 
-func (e *Engine) assign(ctx context.Context, actor Actor, id, to string, claim bool) error {
+// assign gives the task to, or back to its groups when to is nil.
+func (e *Engine) assign(ctx context.Context, actor Actor, id string, to *Actor, claim bool) error {
 	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
-		instanceID, _, elementID, assignee, err := openTask(ctx, tx, actor, id)
+		t, err := openTask(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if claim && assignee != "" && assignee != actor.ID {
+		if claim && t.assignee != "" && t.assignee != actor.ID {
 			return apperr.New(apperr.ECONFLICT, msgClaimed)
 		}
-		x, err := e.lock(ctx, tx, after, instanceID)
+		assignee, event := "", "unassigned"
+		if to != nil {
+			if !to.holds(t.groups, t.agency) {
+				return apperr.Invalid("workflow.task.delegate_unable", map[string]string{"to": "workflow.task.delegate_unable"})
+			}
+			assignee, event = to.ID, "assigned"
+		}
+		x, err := e.lock(ctx, tx, after, t.instanceID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE workflow_tasks SET assignee = $1 WHERE id = $2 AND state = 'open'`, to, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE workflow_tasks SET assignee = $1 WHERE id = $2 AND state = 'open'`, assignee, id); err != nil {
 			return err
 		}
-		event := "assigned"
-		if to == "" {
-			event = "unassigned"
-		}
-		x.history(elementID, event, to)
+		x.history(t.elementID, event, assignee)
 		return nil
 	})
 }
@@ -202,11 +216,12 @@ func (e *Engine) Complete(ctx context.Context, actor Actor, id string, outcome m
 		return apperr.Invalid("workflow.variables.invalid", map[string]string{"outcome": "workflow.variables.invalid"})
 	}
 	return e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
-		instanceID, tokenID, elementID, assignee, err := openTask(ctx, tx, actor, id)
+		t, err := openTask(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if assignee != "" && assignee != actor.ID {
+		instanceID, tokenID, elementID := t.instanceID, t.tokenID, t.elementID
+		if t.assignee != "" && t.assignee != actor.ID {
 			return apperr.New(apperr.ECONFLICT, msgClaimed)
 		}
 		x, err := e.lock(ctx, tx, after, instanceID)
