@@ -280,6 +280,17 @@ func TestWorkflowAPI(t *testing.T) {
 	if resp, _ := admin.get("/api/v1/instances/no-such-instance"); resp.StatusCode != 404 {
 		t.Errorf("unknown instance: %d", resp.StatusCode)
 	}
+	// A message for an application nobody waits for yet is kept, if asked.
+	if resp := admin.sendJSON("/admin/processes", "POST", "/api/v1/messages", `{"name": "documents-supplied", "correlation_key": "2026-0000999"}`, &problem); resp.StatusCode != 404 {
+		t.Errorf("a message nobody waits for: %d", resp.StatusCode)
+	}
+	var kept struct{ Kept bool }
+	if resp := admin.sendJSON("/admin/processes", "POST", "/api/v1/messages", `{"name": "documents-supplied", "correlation_key": "2026-0000999", "ttl_seconds": 3600}`, &kept); resp.StatusCode != 202 || !kept.Kept {
+		t.Errorf("a message kept: %d %+v", resp.StatusCode, kept)
+	}
+	if resp := admin.sendJSON("/admin/processes", "POST", "/api/v1/messages", `{"name": "documents-supplied", "ttl_seconds": -1}`, &problem); resp.StatusCode != 400 || problem.Errors["ttl_seconds"] == "" {
+		t.Errorf("a negative TTL: %d %+v", resp.StatusCode, problem)
+	}
 	// The API is in the OpenAPI document.
 	if _, doc := admin.get("/api/v1/openapi.json"); !strings.Contains(doc, `"/api/v1/processes/{key}/instances"`) || !strings.Contains(doc, `"Problem"`) {
 		t.Error("the workflow API is not described")

@@ -32,6 +32,38 @@ func (m *Module) apiRoutes(r *web.Router, p Permissions) {
 	r.Handle("POST /api/v1/processes/{key}/instances", p.Admin, m.apiStart)
 	r.Handle("GET /api/v1/instances/{id}", p.Admin, m.apiInstance)
 	r.Handle("POST /api/v1/tasks/{id}/{action}", p.Work, m.apiActOnTask)
+	r.Handle("POST /api/v1/messages", p.Admin, m.apiPublish)
+}
+
+// messageJSON is a message to publish.
+type messageJSON struct {
+	Name           string         `json:"name"`
+	CorrelationKey string         `json:"correlation_key"`
+	Variables      map[string]any `json:"variables"`
+	// TTLSeconds keeps a message nobody waits for yet that long.
+	TTLSeconds int64 `json:"ttl_seconds"`
+}
+
+// apiPublish delivers a message to the instance waiting for it (200 with
+// the instance), starts a process on it (200), or keeps it for its TTL
+// (202); with no TTL and nobody waiting, 404.
+func (m *Module) apiPublish(w http.ResponseWriter, r *http.Request) error {
+	var body messageJSON
+	if err := web.ReadJSON(r, maxAPIBody, &body); err != nil {
+		return err
+	}
+	if body.TTLSeconds < 0 || body.TTLSeconds > int64(MaxMessageTTL/time.Second) {
+		return apperr.Invalid("workflow.message.invalid", map[string]string{"ttl_seconds": "workflow.message.ttl"})
+	}
+	id, err := m.eng.Publish(r.Context(), Message{Name: body.Name, CorrelationKey: body.CorrelationKey, Variables: body.Variables,
+		TTL: time.Duration(body.TTLSeconds) * time.Second})
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return web.WriteJSON(w, http.StatusAccepted, map[string]any{"kept": true})
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"instance": id})
 }
 
 // startJSON is the body of a start request.

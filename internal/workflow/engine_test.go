@@ -541,3 +541,141 @@ func TestIncidentKeepsAHostileErrorMessage(t *testing.T) {
 		}
 	})
 }
+
+// early waits for a citizen's documents after a service task, and lets an
+// application be withdrawn while an officer reviews it.
+var early = bpmnFile(`<bpmn:message id="Message_docs" name="documents-supplied"><bpmn:extensionElements><zeebe:subscription correlationKey="=applicationId" /></bpmn:extensionElements></bpmn:message>
+<bpmn:message id="Message_withdrawn" name="application-withdrawn"><bpmn:extensionElements><zeebe:subscription correlationKey="=applicationId" /></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="early" isExecutable="true">
+<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+` + task("check", "work", "f1", "f2") + `
+<bpmn:intermediateCatchEvent id="docs"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+  <bpmn:messageEventDefinition messageRef="Message_docs" /></bpmn:intermediateCatchEvent>
+<bpmn:userTask id="review" name="Review"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="officer" /></bpmn:extensionElements>
+<bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+<bpmn:boundaryEvent id="withdrawn" attachedToRef="review"><bpmn:outgoing>f5</bpmn:outgoing><bpmn:messageEventDefinition messageRef="Message_withdrawn" /></bpmn:boundaryEvent>
+<bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+<bpmn:endEvent id="stopped"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+` + flow("f1", "start", "check") + flow("f2", "check", "docs") + flow("f3", "docs", "review") + flow("f4", "review", "end") + flow("f5", "withdrawn", "stopped") + `
+</bpmn:process>`)
+
+func TestMessagesKeptUntilAnInstanceWaits(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := clock.NewManual(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		n := startEngine(t, d, c, "n1")
+		gate := make(chan struct{})
+		n.eng.Register("work", func(context.Context, workflow.ServiceTask) (map[string]any, error) { <-gate; return nil, nil })
+		if _, err := n.eng.Deploy(ctx, "analyst", early); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []workflow.Message{{Name: " ", TTL: time.Hour}, {Name: "documents-supplied", TTL: -time.Second},
+			{Name: "documents-supplied", TTL: workflow.MaxMessageTTL + time.Second}} {
+			if _, err := n.eng.Publish(ctx, m); !apperr.Is(err, apperr.EINVALID) {
+				t.Errorf("publish %+v: %v", m, err)
+			}
+		}
+		// Without a TTL nobody waiting is an error; with one the message
+		// is kept.
+		if _, err := n.eng.Correlate(ctx, "documents-supplied", "A-1", nil); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("correlate with nobody waiting: %v", err)
+		}
+		for _, m := range []workflow.Message{
+			{Name: "documents-supplied", CorrelationKey: "A-1", Variables: map[string]any{"documents": 3}, TTL: time.Hour},
+			{Name: "documents-supplied", CorrelationKey: "A-2", TTL: time.Minute},
+			{Name: "application-withdrawn", CorrelationKey: "A-1", Variables: map[string]any{"reason": "moved abroad"}, TTL: time.Hour},
+		} {
+			if id, err := n.eng.Publish(ctx, m); err != nil || id != "" {
+				t.Fatalf("publish %+v: %q %v", m, id, err)
+			}
+		}
+		a1, err := n.eng.Start(ctx, workflow.StartRequest{Key: "early", AgencyID: "adliya", Variables: map[string]any{"applicationId": "A-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2, err := n.eng.Start(ctx, workflow.StartRequest{Key: "early", AgencyID: "adliya", Variables: map[string]any{"applicationId": "A-2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A-2's message expires before its instance comes to wait.
+		c.Advance(2 * time.Minute)
+		close(gate)
+		// A-1 takes its documents, reaches the review and is withdrawn at
+		// once by the other kept message: the task is cancelled.
+		eventually(t, "A-1 to end", func() bool { return state(t, n.eng, a1) == "completed" })
+		in, _ := n.eng.Instance(ctx, a1)
+		if in.Variables["documents"] != float64(3) || in.Variables["reason"] != "moved abroad" {
+			t.Errorf("A-1 variables: %v", in.Variables)
+		}
+		if h, _ := n.eng.History(ctx, a1); !hasEntered(h, "stopped") || hasEntered(h, "end") {
+			t.Errorf("A-1 did not stop at the withdrawal: %v", h)
+		}
+		var open int
+		if err := d.Reader().QueryRow(`SELECT count(*) FROM workflow_tasks WHERE instance_id = $1 AND state = 'open'`, a1).Scan(&open); err != nil || open != 0 {
+			t.Errorf("A-1 has %d open tasks (%v)", open, err)
+		}
+		eventually(t, "A-2 to wait for its documents", func() bool {
+			active, _, err := n.eng.Positions(ctx, a2)
+			return err == nil && active["docs"] == 1
+		})
+		// Each kept message was delivered once: nothing is left for A-1.
+		var kept int
+		if err := d.Reader().QueryRow(`SELECT count(*) FROM workflow_messages WHERE correlation_key = 'A-1'`).Scan(&kept); err != nil || kept != 0 {
+			t.Errorf("%d messages for A-1 still kept (%v)", kept, err)
+		}
+		if id, err := n.eng.Correlate(ctx, "documents-supplied", "A-2", nil); err != nil || id != a2 {
+			t.Errorf("A-2's documents now: %q %v", id, err)
+		}
+	})
+}
+
+// TestMessageRacingItsInstance publishes each message while its instance
+// starts and comes to wait for it: whichever commits first, the message is
+// delivered exactly once.
+func TestMessageRacingItsInstance(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := startEngine(t, d, clock.System{}, "n1")
+		waits := bpmnFile(`<bpmn:message id="M" name="documents-supplied"><bpmn:extensionElements><zeebe:subscription correlationKey="=applicationId" /></bpmn:extensionElements></bpmn:message>
+<bpmn:process id="waits" isExecutable="true">
+<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+<bpmn:intermediateCatchEvent id="docs"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing><bpmn:messageEventDefinition messageRef="M" /></bpmn:intermediateCatchEvent>
+<bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+` + flow("f1", "start", "docs") + flow("f2", "docs", "end") + `
+</bpmn:process>`)
+		if _, err := n.eng.Deploy(ctx, "analyst", waits); err != nil {
+			t.Fatal(err)
+		}
+		const pairs = 30
+		ids := make([]string, pairs)
+		var wg sync.WaitGroup
+		for i := range pairs {
+			key := fmt.Sprintf("R-%d", i)
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				id, err := n.eng.Start(ctx, workflow.StartRequest{Key: "waits", Variables: map[string]any{"applicationId": key}})
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i] = id
+			}()
+			go func() {
+				defer wg.Done()
+				if _, err := n.eng.Publish(ctx, workflow.Message{Name: "documents-supplied", CorrelationKey: key, Variables: map[string]any{"n": i}, TTL: time.Hour}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i, id := range ids {
+			if s := state(t, n.eng, id); s != "completed" {
+				t.Errorf("instance %d is %s", i, s)
+			}
+		}
+		var kept int
+		if err := d.Reader().QueryRow(`SELECT count(*) FROM workflow_messages`).Scan(&kept); err != nil || kept != 0 {
+			t.Errorf("%d messages kept after every instance took its own (%v)", kept, err)
+		}
+	})
+}

@@ -40,6 +40,9 @@ type exec struct {
 	// dirty says the variables changed; ended that the instance ended.
 	dirty, ended bool
 	seq          int
+	// deliveries are kept messages found for tokens that came to wait in
+	// this step, delivered once its moves are done.
+	deliveries []delivery
 }
 
 // move is a token arriving at an element: by a flow, or by nothing (a
@@ -112,7 +115,8 @@ func (x *exec) history(elementID, event, detail string) {
 	x.after.history = append(x.after.history, histRow{instance: x.inst.ID, seq: x.seq, at: x.now, element: elementID, event: event, detail: detail})
 }
 
-// run executes moves until every token waits.
+// run executes moves until every token waits, then delivers the kept
+// messages found for tokens that came to wait.
 func (x *exec) run(moves []move) error {
 	for len(moves) > 0 && !x.ended {
 		m := moves[0]
@@ -122,6 +126,14 @@ func (x *exec) run(moves []move) error {
 			return err
 		}
 		moves = append(moves, next...)
+	}
+	for len(x.deliveries) > 0 && !x.ended {
+		d := x.deliveries[0]
+		x.deliveries = x.deliveries[1:]
+		x.merge(d.vars)
+		if err := x.fire(d.token, d.event); err != nil && !errors.Is(err, errGone) {
+			return err
+		}
 	}
 	return nil
 }

@@ -361,7 +361,8 @@ func (x *exec) fire(tok string, ev *bpmn.Element) error {
 }
 
 // subscribe waits for a message at a catch or boundary event, under the
-// correlation key evaluated now.
+// correlation key evaluated now. A message published for it before it came
+// to wait, and still kept, is delivered once the step's moves are done.
 func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 	key := ""
 	if el.CorrelationKey != "" {
@@ -371,10 +372,59 @@ func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 		}
 		key = fmt.Sprint(v)
 	}
-	_, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_subscriptions (id, instance_id, token_id, element_id, message_name, correlation_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, db.NewID(), x.inst.ID, tok, el.ID, el.MessageName, key, x.now)
-	return err
+	if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO workflow_subscriptions (id, instance_id, token_id, element_id, message_name, correlation_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, db.NewID(), x.inst.ID, tok, el.ID, el.MessageName, key, x.now); err != nil {
+		return err
+	}
+	if err := x.e.db.LockKey(x.ctx, x.tx, messageLock(el.MessageName, key)); err != nil {
+		return err
+	}
+	var id, vars string
+	err := x.tx.QueryRowContext(x.ctx, `SELECT id, variables FROM workflow_messages WHERE message_name = $1 AND correlation_key = $2 AND expires_at > $3
+		ORDER BY created_at, id LIMIT 1`, el.MessageName, key, x.now).Scan(&id, &vars)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d := delivery{token: tok, event: el}
+	if err := json.Unmarshal([]byte(vars), &d.vars); err != nil {
+		return fmt.Errorf("kept message %s: %w", id, err)
+	}
+	if _, err := x.tx.ExecContext(x.ctx, `DELETE FROM workflow_messages WHERE id = $1`, id); err != nil {
+		return err
+	}
+	x.history(el.ID, "message", "kept")
+	x.deliveries = append(x.deliveries, d)
+	return nil
 }
+
+// delivery is a kept message for a token that has just come to wait.
+type delivery struct {
+	token string
+	event *bpmn.Element
+	vars  map[string]any
+}
+
+// messageLock names the lock that orders the publishing of a message and
+// the coming of a token to wait for it, so that neither misses the other.
+func messageLock(name, key string) string {
+	return fmt.Sprintf("workflow.message/%d/%s/%s", len(name), name, key)
+}
+
+// Message is a message to Publish.
+type Message struct {
+	Name           string
+	CorrelationKey string
+	Variables      map[string]any
+	// TTL is how long the message is kept for an instance to come and
+	// wait for it when none waits yet; zero delivers it now or never.
+	TTL time.Duration
+}
+
+// MaxMessageTTL bounds how long a message is kept.
+const MaxMessageTTL = 90 * 24 * time.Hour
 
 // Correlate delivers a message to the instance waiting for it under
 // correlationKey, with vars merged into its variables, and returns the
@@ -382,19 +432,54 @@ func (x *exec) subscribe(el *bpmn.Element, tok string) error {
 // of that name starts instead (the correlation key becomes its business
 // key). ENOTFOUND when neither is there.
 func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, vars map[string]any) (string, error) {
+	return e.Publish(ctx, Message{Name: name, CorrelationKey: correlationKey, Variables: vars})
+}
+
+// Publish delivers m as Correlate does; but when nobody waits for it and
+// no process starts on it, a message with a TTL is kept that long and
+// delivered to the first instance that comes to wait for it under its key
+// (a citizen's document may arrive before the process asks for it). It
+// returns the instance's ID, or "" for a message kept. EINVALID for a
+// message without a name or with a TTL out of range.
+func (e *Engine) Publish(ctx context.Context, m Message) (string, error) {
+	if strings.TrimSpace(m.Name) == "" {
+		return "", apperr.Invalid("workflow.message.invalid", map[string]string{"name": "workflow.message.name"})
+	}
+	if m.TTL < 0 || m.TTL > MaxMessageTTL {
+		return "", apperr.Invalid("workflow.message.invalid", map[string]string{"ttl": "workflow.message.ttl"})
+	}
+	doc, err := json.Marshal(m.Variables)
+	if err != nil || string(doc) == "null" {
+		doc = []byte("{}")
+	}
 	var instanceID string
-	err := e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
+	err = e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
+		instanceID = ""
 		var tok, elementID string
-		err := tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_subscriptions
-			WHERE message_name = $1 AND correlation_key = $2 ORDER BY created_at LIMIT 1`, name, correlationKey).Scan(&instanceID, &tok, &elementID)
+		find := func() error {
+			return tx.QueryRowContext(ctx, `SELECT instance_id, token_id, element_id FROM workflow_subscriptions
+				WHERE message_name = $1 AND correlation_key = $2 ORDER BY created_at LIMIT 1`, m.Name, m.CorrelationKey).Scan(&instanceID, &tok, &elementID)
+		}
+		err := find()
+		if errors.Is(err, sql.ErrNoRows) && m.TTL > 0 {
+			// Look again holding the message's lock: a token coming to
+			// wait now either is seen here or sees the kept message.
+			if err := e.db.LockKey(ctx, tx, messageLock(m.Name, m.CorrelationKey)); err != nil {
+				return err
+			}
+			err = find()
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			// Nobody waits: a process with a message start event of this
 			// name starts, with the correlation key as business key.
-			key, err := e.messageStart(ctx, tx, name)
+			key, err := e.messageStart(ctx, tx, m.Name)
+			if apperr.Is(err, apperr.ENOTFOUND) && m.TTL > 0 {
+				return e.keep(ctx, tx, m, doc)
+			}
 			if err != nil {
 				return err
 			}
-			instanceID, err = e.startIn(ctx, tx, after, StartRequest{Key: key, BusinessKey: correlationKey, Variables: vars, message: name}, "", "")
+			instanceID, err = e.startIn(ctx, tx, after, StartRequest{Key: key, BusinessKey: m.CorrelationKey, Variables: m.Variables, message: m.Name}, "", "")
 			return err
 		}
 		if err != nil {
@@ -404,7 +489,7 @@ func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, var
 		if err != nil {
 			return err
 		}
-		x.merge(vars)
+		x.merge(m.Variables)
 		if err := x.fire(tok, x.proc.Elements[elementID]); err != nil {
 			if errors.Is(err, errGone) {
 				return apperr.New(apperr.ENOTFOUND, msgNoMessage)
@@ -414,9 +499,21 @@ func (e *Engine) Correlate(ctx context.Context, name, correlationKey string, var
 		return x.save()
 	})
 	if err != nil {
-		return "", fmt.Errorf("correlate %s: %w", name, err)
+		return "", fmt.Errorf("correlate %s: %w", m.Name, err)
 	}
 	return instanceID, nil
+}
+
+// keep stores a message nobody waits for until its TTL ends, removing the
+// messages whose time is up.
+func (e *Engine) keep(ctx context.Context, tx *db.Batch, m Message, vars []byte) error {
+	now := e.clock.Now()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM workflow_messages WHERE expires_at <= $1`, now); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO workflow_messages (id, message_name, correlation_key, variables, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, db.NewID(), m.Name, m.CorrelationKey, string(vars), now, now.Add(m.TTL))
+	return err
 }
 
 // messageStart finds the process whose newest version starts on message

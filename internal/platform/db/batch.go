@@ -130,3 +130,16 @@ func (b *Batch) RollbackTo(ctx context.Context, name string) error {
 	_, err := b.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name)
 	return err
 }
+
+// LockKey takes a lock on key until tx ends: another transaction asking for
+// the same key waits until then. It orders writers that must not interleave
+// although they touch no common row (one inserting what the other looks
+// for). On PostgreSQL it is a transaction-scoped advisory lock; SQLite
+// has one writer, so its transactions never overlap anyway.
+func (d *DB) LockKey(ctx context.Context, tx Runner, key string) error {
+	if d.engine != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+	return err
+}
