@@ -29,6 +29,7 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	str(&c.TLSCert, "tls-cert", "TLS certificate file (PEM); serve HTTPS directly")
 	str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	str(&c.Secret, "secret", "key for CSRF tokens, at least 32 characters, the same on every node; empty: generated once in the data dir")
+	str(&c.PKIKeySecret, "pki-key-secret", "key that seals the certificate authority's private keys in the database, at least 32 characters, the same on every node; empty: derived from --secret (set it so that --secret can change on its own)")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "json or text")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted, in bytes")

@@ -29,6 +29,8 @@ Usage:
   egov demo [flags]             load demo data (running it twice changes nothing)
   egov audit verify [flags]     check the audit log's hash chain
   egov registry export|import   the registry of services as JSON, CSV or XLSX
+  egov pki <command>            certificate authority and e-signature keys
+                                (init-root, init-issuing, renew-root-crl, keygen, sign)
   egov version                  print the version
   egov help                     this text
 
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "registry":
 		err = cmdRegistry(ctx, rest, stdout, stderr)
+	case "pki":
+		err = cmdPKI(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "egov: unknown command %q (see 'egov help')\n", cmd)
 		return 2

@@ -5,7 +5,9 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +28,7 @@ import (
 	"github.com/egovuz/egov/internal/identity/oidcprovider"
 	"github.com/egovuz/egov/internal/identity/password"
 	"github.com/egovuz/egov/internal/notify"
+	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/blob"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -37,6 +40,7 @@ import (
 	"github.com/egovuz/egov/internal/portal"
 	"github.com/egovuz/egov/internal/workflow"
 	"github.com/egovuz/egov/internal/workflow/bpmn"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -64,6 +68,8 @@ type App struct {
 	// Registry is the unified registry of agencies and services.
 	Registry *catalog.Registry
 	Workflow *workflow.Engine
+	// PKI is the certificate authority, timestamps and signatures.
+	PKI *pki.Service
 
 	identity  *identity.Module
 	catalog   *catalog.Module
@@ -91,7 +97,7 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
+	return []db.Migrations{audit.Migrations(), pki.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
@@ -257,6 +263,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Calendar: cfg.calendar(tashkent),
 		Prefix: a.Bus.Prefix(), Logger: log})
+	pkiSecret := []byte(cfg.PKIKeySecret)
+	if len(pkiSecret) == 0 {
+		pkiSecret = derive(secret, "egov pki key seal")
+	}
+	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret}); err != nil {
+		return nil, err
+	}
+	a.PKI.Routes(a.Web.Router())
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}
@@ -300,6 +314,16 @@ func (a *App) registerMetrics(reg *prometheus.Registry) {
 	reg.MustRegister(newBacklogCollector(a))
 }
 
+// derive makes a 32-byte key for one purpose from the node's secret
+// (HKDF-SHA256), so that no two uses share a key.
+func derive(secret []byte, purpose string) []byte {
+	key, err := hkdf.Key(sha256.New, secret, nil, purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot give
+	}
+	return key
+}
+
 // loadSecret returns the configured secret, or the one kept in the data dir,
 // generating it on first start.
 func loadSecret(cfg Config) ([]byte, error) {
@@ -334,6 +358,9 @@ func (a *App) Consume(name, subject string, h events.Handler) {
 func (a *App) LoadDemo(ctx context.Context) error {
 	if err := a.Registry.LoadDemo(ctx); err != nil {
 		return err
+	}
+	if err := a.loadDemoPKI(ctx); err != nil {
+		return fmt.Errorf("demo certificate authority: %w", err)
 	}
 	if err := a.Accounts.LoadDemo(ctx); err != nil {
 		return err

@@ -19,15 +19,18 @@ import (
 // Config is every setting of an egov node. main fills it from flags and
 // EGOV_* environment variables; nothing else reads the environment.
 type Config struct {
-	Listen          string
-	DataDir         string
-	DatabaseURL     string
-	NATSURL         string
-	BlobURL         string
-	PublicURL       string
-	TLSCert         string
-	TLSKey          string
-	Secret          string
+	Listen      string
+	DataDir     string
+	DatabaseURL string
+	NATSURL     string
+	BlobURL     string
+	PublicURL   string
+	TLSCert     string
+	TLSKey      string
+	Secret      string
+	// PKIKeySecret seals the CA's keys in the database; derived from
+	// Secret when empty.
+	PKIKeySecret    string
 	LogLevel        string
 	LogFormat       string
 	MaxBodyBytes    int64
@@ -127,6 +130,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return configErr("--secret must be at least 32 characters")
+	}
+	if c.PKIKeySecret != "" && len(c.PKIKeySecret) < 32 {
+		return configErr("--pki-key-secret must be at least 32 characters")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

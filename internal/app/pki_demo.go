@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/pki"
+)
+
+// Names of the demo's certificate authorities.
+const (
+	demoRootName    = "egov Demo Root CA"
+	demoIssuingName = "egov Demo Issuing CA"
+)
+
+// loadDemoPKI sets up a root and an issuing CA when there is none, so that
+// a demo signs, timestamps and answers OCSP from the start. The root, which
+// an operator would keep offline, is written to pki/ in the data dir with
+// the demo password, beside its certificate in PEM for tools such as
+// openssl.
+func (a *App) loadDemoPKI(ctx context.Context) error {
+	cas, err := a.PKI.Authorities(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ca := range cas {
+		if ca.Active {
+			return nil
+		}
+	}
+	// A data dir that outlived its database keeps its root.
+	dir := filepath.Join(a.cfg.DataDir, "pki")
+	var root *pki.Root
+	if p12, err := os.ReadFile(filepath.Join(dir, "root.p12")); err == nil {
+		if root, err = pki.ParseRoot(p12, identity.DemoPassword); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	} else {
+		if root, err = pki.GenerateRoot(demoRootName, a.clock.Now(), 0); err != nil {
+			return err
+		}
+		if err := WriteRoot(dir, root, identity.DemoPassword); err != nil {
+			return err
+		}
+	}
+	_, err = a.PKI.CreateIssuingCA(ctx, "demo", root, demoIssuingName, "egov demo")
+	return err
+}
+
+// WriteRoot writes a root CA for its operator into dir: root.p12 (the
+// certificate and key, protected by password) and root.pem (the
+// certificate alone, to trust). Existing files are not overwritten.
+func WriteRoot(dir string, root *pki.Root, password string) error {
+	p12, err := root.Marshal(password)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("root CA folder: %w", err)
+	}
+	for name, data := range map[string][]byte{
+		"root.p12": p12,
+		"root.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Cert.Raw}),
+	} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("write root CA: %w", err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write root CA: %w", err)
+		}
+	}
+	return nil
+}
