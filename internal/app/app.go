@@ -72,6 +72,7 @@ type App struct {
 	PKI *pki.Service
 
 	identity  *identity.Module
+	pki       *pki.Module
 	catalog   *catalog.Module
 	portal    *portal.Module
 	workflow  *workflow.Module
@@ -102,7 +103,7 @@ func migrations() []db.Migrations {
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -270,7 +271,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret}); err != nil {
 		return nil, err
 	}
-	a.PKI.Routes(a.Web.Router())
+	if a.pki, err = pki.NewModule(a.PKI, a.Web.Renderer()); err != nil {
+		return nil, err
+	}
+	if err := a.pki.Routes(a.Web); err != nil {
+		return nil, err
+	}
+	a.identity.UseCertificates(a.PKI)
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}

@@ -2,89 +2,21 @@ package app_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/platform/web/webtest"
 )
 
 // browser starts a headless Chromium for the test, or skips when
-// EGOV_TEST_BROWSER is not set. It returns a context for chromedp actions
-// and the errors the page reported (console errors, uncaught exceptions,
-// CSP violations and failed loads).
+// EGOV_TEST_BROWSER is not set (see webtest.Browser).
 func browser(t *testing.T) (context.Context, func() []string) {
 	t.Helper()
-	if os.Getenv("EGOV_TEST_BROWSER") == "" {
-		t.Skip("EGOV_TEST_BROWSER is not set")
-	}
-	path := "chromium"
-	if p, err := exec.LookPath("chromium"); err == nil {
-		path = p
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-
-	var mu sync.Mutex
-	var problems []string
-	err := chromedp.Listen(ctx, func(ev any) {
-		var p string
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning {
-				var parts []string
-				for _, a := range e.Args {
-					parts = append(parts, string(a.Value))
-				}
-				p = "console " + string(e.Type) + ": " + strings.Join(parts, " ")
-			}
-		case *runtime.EventExceptionThrown:
-			p = "exception: " + e.ExceptionDetails.Text
-		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
-				p = "log " + string(e.Entry.Level) + ": " + e.Entry.Text + " " + e.Entry.URL
-			}
-		}
-		if p != "" {
-			mu.Lock()
-			problems = append(problems, p)
-			mu.Unlock()
-		}
-	})
-	if err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	if _, err := chromedp.Call(ctx, log.Enable, cdp.Empty{}); err != nil {
-		t.Fatalf("enable log: %v", err)
-	}
-	if _, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{}); err != nil {
-		t.Fatalf("enable runtime: %v", err)
-	}
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), problems...)
-	}
+	return webtest.Browser(t, 90*time.Second)
 }
 
 // eval runs a JavaScript expression in the page and returns its value.

@@ -3,13 +3,27 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/egovuz/egov/internal/pki"
 )
 
 // TestDemoCertificateAuthority checks that a demo node signs from the
@@ -112,4 +126,87 @@ func postBytes(t *testing.T, u, contentType string, body []byte) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// TestSignInWithCertificate signs Aziz Karimov in with a key whose
+// certificate the demo CA issued, over the page's one-time challenge.
+func TestSignInWithCertificate(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	ctx := context.Background()
+	if err := n.app.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var pinfl string
+	if err := n.app.DB.Reader().QueryRow(`SELECT pinfl FROM identity_users WHERE phone = '+998901000001'`).Scan(&pinfl); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(pinfl string) (*ecdsa.PrivateKey, []byte) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "Aziz Karimov",
+			ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{2, 5, 4, 5}, Value: pinfl}}}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := n.app.PKI.Issue(ctx, pki.IssueRequest{Profile: pki.ProfilePerson, CSR: req, Actor: "test",
+			Subject: pki.Subject{PINFL: pinfl, GivenName: "Aziz", Surname: "Karimov"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key, c.DER
+	}
+	key, cert := issue(pinfl)
+	page := regexp.MustCompile(`data-sign-text="([^"]+)"[\s\S]*name="challenge" value="([^"]+)"`)
+	// attempt opens the page and sends the certificate with a signature
+	// of the page's text by key (or of other text).
+	attempt := func(v *visitor, key *ecdsa.PrivateKey, cert []byte, tamper bool) (*http.Response, string, url.Values) {
+		_, body := v.get("/login/certificate")
+		m := page.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no challenge on the page:\n%s", body)
+		}
+		text := html.UnescapeString(m[1])
+		if tamper {
+			text += "!"
+		}
+		h := sha256.Sum256([]byte(text))
+		sig, err := ecdsa.SignASN1(rand.Reader, key, h[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"challenge": {m[2]}, "certificate": {base64.StdEncoding.EncodeToString(cert)},
+			"signature": {base64.StdEncoding.EncodeToString(sig)}, "next": {"/profile"}}
+		resp, out := v.post("/login/certificate", "/login/certificate", form)
+		return resp, out, form
+	}
+	v := newVisitor(t, n.base)
+	if resp, out, _ := attempt(v, key, cert, true); resp.StatusCode != 401 || !strings.Contains(out, "not accepted") {
+		t.Errorf("a signature of other text: %d", resp.StatusCode)
+	}
+	resp, _, form := attempt(v, key, cert, false)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/profile" {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	if _, profile := v.get("/profile"); !strings.Contains(profile, "Aziz") {
+		t.Error("the profile is not Aziz's")
+	}
+	// The same challenge and signature do not sign in again.
+	replay := newVisitor(t, n.base)
+	if resp, out := replay.post("/login/certificate", "/login/certificate", form); resp.StatusCode != 401 || !strings.Contains(out, "expired or was already used") {
+		t.Errorf("replay: %d", resp.StatusCode)
+	}
+	// Nor does a revoked certificate, or one of a PINFL without an account.
+	parsed, _ := x509.ParseCertificate(cert)
+	if _, err := n.app.PKI.Revoke(ctx, "test", fmt.Sprintf("%x", parsed.SerialNumber), pki.ReasonKeyCompromise); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _, _ := attempt(newVisitor(t, n.base), key, cert, false); resp.StatusCode != 401 {
+		t.Errorf("revoked certificate: %d", resp.StatusCode)
+	}
+	key, cert = issue("31212999999999")
+	if resp, out, _ := attempt(newVisitor(t, n.base), key, cert, false); resp.StatusCode != 401 || !strings.Contains(out, "register first") {
+		t.Errorf("no account: %d", resp.StatusCode)
+	}
 }

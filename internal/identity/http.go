@@ -37,10 +37,15 @@ type Module struct {
 	log     *slog.Logger
 	secure  bool
 	ipLimit *web.Limiter
-	pages   struct {
-		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser, org *web.Page
+	// certs checks e-signature sign-ins; nil turns them off.
+	certs Certificates
+	pages struct {
+		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser, org, loginCertificate *web.Page
 	}
 }
+
+// UseCertificates turns on e-signature sign-in, checked by certs.
+func (m *Module) UseCertificates(certs Certificates) { m.certs = certs }
 
 // New builds the module's pages. secure marks cookies Secure (HTTPS).
 func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module, error) {
@@ -51,7 +56,8 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 	for name, dst := range map[string]**web.Page{"login": &m.pages.login, "register": &m.pages.register,
 		"profile": &m.pages.profile, "sessions": &m.pages.sessions, "login_code": &m.pages.loginCode,
 		"two_factor": &m.pages.twoFactor, "forgot": &m.pages.forgot, "reset": &m.pages.reset,
-		"admin_users": &m.pages.adminUsers, "admin_user": &m.pages.adminUser, "org": &m.pages.org} {
+		"admin_users": &m.pages.adminUsers, "admin_user": &m.pages.adminUser, "org": &m.pages.org,
+		"login_certificate": &m.pages.loginCertificate} {
 		p, err := rd.Page(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -72,6 +78,8 @@ func (m *Module) Install(s *web.Server) {
 	r.SetAuthorizer(m.Authorize)
 	r.Handle("GET /login", web.Public, m.showLogin)
 	r.Handle("POST /login", web.Public, m.login)
+	r.Handle("GET /login/certificate", web.Public, m.showCertificateLogin)
+	r.Handle("POST /login/certificate", web.Public, m.certificateLogin)
 	r.Handle("GET /login/code", web.Public, m.showLoginCode)
 	r.Handle("POST /login/code", web.Public, m.loginCode)
 	r.Handle("GET /password/forgot", web.Public, m.showForgot)

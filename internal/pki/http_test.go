@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/pki/tsp"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
@@ -21,11 +22,12 @@ import (
 	"golang.org/x/crypto/ocsp"
 )
 
-// serve starts the env's routes on a loopback server behind the platform's
-// whole HTTP stack.
+// serve starts the module's routes (the protocol endpoints and the
+// verification service) on a loopback server behind the platform's whole
+// HTTP stack, with the module's catalog in the bundle as the app loads it.
 func (e *env) serve(t testing.TB) *httptest.Server {
 	t.Helper()
-	bundle, err := i18n.Load(web.Locales())
+	bundle, err := i18n.Load(web.Locales(), pki.Locales())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,13 @@ func (e *env) serve(t testing.TB) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.Routes(srv.Router())
+	m, err := pki.NewModule(e.svc, srv.Renderer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Routes(srv); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts

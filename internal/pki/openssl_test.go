@@ -78,6 +78,22 @@ func (e *env) opensslDir(t *testing.T) string {
 	return dir
 }
 
+// enrolOpenSSLKey makes a key and request with openssl req in dir
+// (key.pem, req.pem), enrols it for person and writes the certificate to
+// cert.pem.
+func (e *env) enrolOpenSSLKey(t *testing.T, dir string) *pki.Certificate {
+	t.Helper()
+	openssl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "key.pem",
+		"-subj", "/CN=Navoiy Alisher/serialNumber="+person.PINFL, "-out", "req.pem")
+	csrPEM, _ := os.ReadFile(filepath.Join(dir, "req.pem"))
+	c, err := e.svc.Issue(context.Background(), pki.IssueRequest{Profile: pki.ProfilePerson, Subject: person, CSR: csrPEM, Owner: "user-1", Actor: "user-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "cert.pem", c.PEM())
+	return c
+}
+
 func TestOpenSSLVerifiesOurSignatures(t *testing.T) {
 	e := sqliteEnv(t)
 	dir := e.opensslDir(t)
@@ -207,14 +223,7 @@ func TestOpenSSLKeysEnrolAndSign(t *testing.T) {
 	e := sqliteEnv(t)
 	ctx := context.Background()
 	dir := e.opensslDir(t)
-	openssl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "key.pem",
-		"-subj", "/CN=Navoiy Alisher/serialNumber="+person.PINFL, "-out", "req.pem")
-	csrPEM, _ := os.ReadFile(filepath.Join(dir, "req.pem"))
-	c, err := e.svc.Issue(ctx, pki.IssueRequest{Profile: pki.ProfilePerson, Subject: person, CSR: csrPEM, Owner: "user-1", Actor: "user-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, dir, "cert.pem", c.PEM())
+	e.enrolOpenSSLKey(t, dir)
 	doc, _ := os.ReadFile(filepath.Join(dir, "doc.txt"))
 
 	// OpenSSL signs, plain CMS and CAdES; we verify.

@@ -93,8 +93,11 @@ type SignatureReport struct {
 
 // TimestampReport describes a signature timestamp.
 type TimestampReport struct {
-	Time   time.Time
-	Serial *big.Int
+	Time time.Time
+	// Accuracy is how far the TSA says Time may be off; zero when the
+	// token does not say.
+	Accuracy time.Duration
+	Serial   *big.Int
 	// TSA is the timestamp authority's certificate, when found.
 	TSA *x509.Certificate
 }

@@ -70,40 +70,56 @@ func Sign(ctx context.Context, content []byte, s cms.Signer, opts SignOptions) (
 	if opts.Time.IsZero() {
 		opts.Time = time.Now()
 	}
-	if (opts.Level == LevelBT || opts.Level == LevelBLT) && opts.TSA == nil {
-		return nil, errors.New("cades: a timestamp authority is needed for " + string(opts.Level))
-	}
-	if opts.Level == LevelBLT && opts.OCSP == nil {
-		return nil, errors.New("cades: an OCSP source is needed for B-LT")
+	if err := checkLevel(opts.Level, opts.TSA, opts.OCSP); err != nil {
+		return nil, err
 	}
 	sd, err := cms.Sign(content, s, cms.SignOptions{Detached: true,
 		Attributes: []cms.Attribute{cms.SigningTimeAttr(opts.Time), cms.SigningCertificateV2Attr(s.Cert)}})
 	if err != nil {
 		return nil, err
 	}
-	if opts.Level == LevelBB {
+	return raise(ctx, sd, s.Cert, s.Chain, opts.Level, opts.TSA, opts.OCSP)
+}
+
+// checkLevel tells whether level can be made with the services at hand.
+func checkLevel(level Level, tsa Timestamper, ocsp OCSPSource) error {
+	switch {
+	case level != LevelBB && level != LevelBT && level != LevelBLT:
+		return errors.New("cades: cannot make level " + string(level))
+	case (level == LevelBT || level == LevelBLT) && tsa == nil:
+		return errors.New("cades: a timestamp authority is needed for " + string(level))
+	case level == LevelBLT && ocsp == nil:
+		return errors.New("cades: an OCSP source is needed for B-LT")
+	}
+	return nil
+}
+
+// raise takes sd, a B-B signature by the one holder of cert, whose chain
+// is chain, to level (see Sign) and marshals it.
+func raise(ctx context.Context, sd *cms.SignedData, cert *x509.Certificate, chain []*x509.Certificate, level Level, tsa Timestamper, ocsp OCSPSource) ([]byte, error) {
+	if level == LevelBB {
 		return sd.Marshal()
 	}
 	si := sd.Signers[0]
 	d := timestampHash.New()
 	d.Write(si.Signature)
-	token, err := opts.TSA.Timestamp(ctx, timestampHash, d.Sum(nil))
+	token, err := tsa.Timestamp(ctx, timestampHash, d.Sum(nil))
 	if err != nil {
 		return nil, fmt.Errorf("cades: timestamp: %w", err)
 	}
 	si.AddUnsignedAttr(cms.OIDAttrTimeStampToken, token)
-	if opts.Level == LevelBLT {
-		if err := addRevocationData(ctx, sd, s, token, opts.OCSP); err != nil {
+	if level == LevelBLT {
+		if err := addRevocationData(ctx, sd, cert, chain, token, ocsp); err != nil {
 			return nil, err
 		}
 	}
 	return sd.Marshal()
 }
 
-// addRevocationData adds OCSP responses for the signer's and the TSA's
-// certificates, and the TSA's certificate, to sd.
-func addRevocationData(ctx context.Context, sd *cms.SignedData, s cms.Signer, token []byte, src OCSPSource) error {
-	certs := []*x509.Certificate{s.Cert}
+// addRevocationData adds OCSP responses for the signer's (cert) and the
+// TSA's certificates, and the TSA's certificate, to sd.
+func addRevocationData(ctx context.Context, sd *cms.SignedData, cert *x509.Certificate, chain []*x509.Certificate, token []byte, src OCSPSource) error {
+	certs := []*x509.Certificate{cert}
 	tok, err := cms.Parse(token)
 	if err != nil {
 		return fmt.Errorf("cades: timestamp: %w", err)
@@ -113,7 +129,7 @@ func addRevocationData(ctx context.Context, sd *cms.SignedData, s cms.Signer, to
 		sd.Certificates = append(sd.Certificates, tsa)
 	}
 	for _, c := range certs {
-		issuer := issuerOf(c, append(s.Chain, tok.Certificates...))
+		issuer := issuerOf(c, append(chain, tok.Certificates...))
 		if issuer == nil {
 			return fmt.Errorf("cades: the issuer of %s is not in the chain", c.Subject)
 		}

@@ -39,13 +39,23 @@ type Verifier struct {
 	Now func() time.Time
 }
 
-// ErrMalformed is returned by Verify for input that is not a CMS
-// signature; its text is ReasonMalformed.
-var ErrMalformed = errors.New(ReasonMalformed)
+// Errors of Verify about its input rather than about the signature.
+var (
+	// ErrMalformed: the input is not a CMS signature; its text is
+	// ReasonMalformed.
+	ErrMalformed = errors.New(ReasonMalformed)
+	// ErrNoContent: a detached signature came without the content it
+	// signs, so there is nothing to check it against.
+	ErrNoContent = errors.New("cades: a detached signature needs the signed content")
+)
 
-// Verify checks the detached signature sig (DER CMS) over content and
-// reports on every signer. Only input that is not a CMS signature at all is
-// an error (wrapping ErrMalformed); everything else is in the report.
+// Verify checks the signature sig (DER CMS) over content and reports on
+// every signer. sig is either detached, with content the document it
+// signs, or a container that encapsulates the document, with content nil
+// (given content is checked instead of the encapsulated one). Only input
+// that is not a CMS signature at all (ErrMalformed) or a detached one
+// without content (ErrNoContent) is an error; everything else is in the
+// report.
 func (v *Verifier) Verify(ctx context.Context, content, sig []byte) (*Report, error) {
 	sd, err := cms.Parse(sig)
 	if err != nil {
@@ -56,7 +66,10 @@ func (v *Verifier) Verify(ctx context.Context, content, sig []byte) (*Report, er
 		rep.Verdict, rep.Reason = Invalid, ReasonNoSignature
 		return rep, nil
 	}
-	if sd.Content != nil && content == nil {
+	if content == nil {
+		if sd.Content == nil {
+			return nil, ErrNoContent
+		}
 		content = sd.Content
 	}
 	for _, si := range sd.Signers {
@@ -156,7 +169,7 @@ func (v *Verifier) checkTimestamp(token, signature []byte, certs []*x509.Certifi
 		CurrentTime: tok.Info.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
 		return nil, err
 	}
-	return &TimestampReport{Time: tok.Info.Time, Serial: tok.Info.SerialNumber, TSA: tsa}, nil
+	return &TimestampReport{Time: tok.Info.Time, Accuracy: tok.Info.Accuracy, Serial: tok.Info.SerialNumber, TSA: tsa}, nil
 }
 
 // checkChain builds the signer's chain to a root as of the signing time

@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -43,7 +44,7 @@ func Sign(content []byte, s Signer, opts SignOptions) (*SignedData, error) {
 	if !publicKeysEqual(s.Key.Public(), s.Cert.PublicKey) {
 		return nil, errors.New("cms: the key is not the certificate's")
 	}
-	h, digestAlg, sigAlg, err := signingAlgorithms(s.Key.Public())
+	h, _, _, err := signingAlgorithms(s.Key.Public())
 	if err != nil {
 		return nil, err
 	}
@@ -51,18 +52,12 @@ func Sign(content []byte, s Signer, opts SignOptions) (*SignedData, error) {
 	if ct == nil {
 		ct = OIDData
 	}
-	ctDER, err := asn1.Marshal(ct)
-	if err != nil {
-		return nil, fmt.Errorf("cms: content type: %w", err)
-	}
 	digest := h.New()
 	digest.Write(content)
-	attrs := append([]Attribute{
-		{Type: OIDAttrContentType, Values: [][]byte{ctDER}},
-		{Type: OIDAttrMessageDigest, Values: [][]byte{octetString(digest.Sum(nil))}},
-	}, opts.Attributes...)
-	si := &SignerInfo{IssuerName: s.Cert.RawIssuer, SerialNumber: s.Cert.SerialNumber, DigestAlgorithm: digestAlg,
-		SignatureAlgorithm: sigAlg, SignedAttrs: attrs, rawSignedAttrs: marshalAttributes(attrs, 0x31)}
+	si, err := NewSignerInfo(s.Cert, ct, digest.Sum(nil), opts.Attributes)
+	if err != nil {
+		return nil, err
+	}
 	if si.Signature, err = signBytes(s.Key, h, si.rawSignedAttrs); err != nil {
 		return nil, fmt.Errorf("cms: sign: %w", err)
 	}
@@ -75,6 +70,39 @@ func Sign(content []byte, s Signer, opts SignOptions) (*SignedData, error) {
 	}
 	return sd, nil
 }
+
+// NewSignerInfo builds the signer info by which the holder of cert signs
+// content of type contentType known only by its digest, made with the hash
+// Sign would use for the certificate's key (SHA-256 for P-256 and RSA keys):
+// signed attributes content-type, message-digest and attrs, and no
+// signature yet. The holder signs SignedBytes wherever the key is, such as
+// in a browser; the caller sets Signature and checks it
+// (SignedData.VerifyDigest). This is how a server makes a signature with a
+// key it never sees.
+func NewSignerInfo(cert *x509.Certificate, contentType asn1.ObjectIdentifier, digest []byte, attrs []Attribute) (*SignerInfo, error) {
+	h, digestAlg, sigAlg, err := signingAlgorithms(cert.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(digest) != h.Size() {
+		return nil, fmt.Errorf("cms: this key signs %v digests, of %d bytes, not %d", h, h.Size(), len(digest))
+	}
+	ctDER, err := asn1.Marshal(contentType)
+	if err != nil {
+		return nil, fmt.Errorf("cms: content type: %w", err)
+	}
+	all := append([]Attribute{
+		{Type: OIDAttrContentType, Values: [][]byte{ctDER}},
+		{Type: OIDAttrMessageDigest, Values: [][]byte{octetString(digest)}},
+	}, attrs...)
+	return &SignerInfo{IssuerName: cert.RawIssuer, SerialNumber: cert.SerialNumber, DigestAlgorithm: digestAlg,
+		SignatureAlgorithm: sigAlg, SignedAttrs: all, rawSignedAttrs: marshalAttributes(all, 0x31)}, nil
+}
+
+// SignedBytes returns what the signature of a signer with signed
+// attributes covers: their DER as a SET OF Attribute (RFC 5652 5.4). It is
+// nil for a signer without signed attributes.
+func (si *SignerInfo) SignedBytes() []byte { return slices.Clone(si.rawSignedAttrs) }
 
 // signBytes signs msg with key: its digest under h, or msg itself for
 // Ed25519, which hashes internally.

@@ -31,39 +31,59 @@ func (sd *SignedData) Verify(si *SignerInfo, cert *x509.Certificate, content []b
 	if content == nil {
 		content = sd.Content
 	}
-	digestOID, err := parseAlgorithmID(si.DigestAlgorithm)
+	h, alg, err := si.algorithms()
 	if err != nil {
 		return err
+	}
+	if si.rawSignedAttrs == nil {
+		if !sd.ContentType.Equal(OIDData) {
+			return ErrAttributes
+		}
+		return checkSignature(cert, alg, content, si.Signature)
+	}
+	d := h.New()
+	d.Write(content)
+	return sd.verifyDigest(si, cert, alg, d.Sum(nil))
+}
+
+// VerifyDigest checks, as Verify does, that si signed the content whose
+// digest (under si's digest algorithm) is digest, for a signer with signed
+// attributes; a signer without them signed the content itself, which the
+// digest cannot show (ErrAttributes).
+func (sd *SignedData) VerifyDigest(si *SignerInfo, cert *x509.Certificate, digest []byte) error {
+	_, alg, err := si.algorithms()
+	if err != nil {
+		return err
+	}
+	if si.rawSignedAttrs == nil {
+		return ErrAttributes
+	}
+	return sd.verifyDigest(si, cert, alg, digest)
+}
+
+// algorithms reads the digest of si and the x509 algorithm to check its
+// signature with.
+func (si *SignerInfo) algorithms() (crypto.Hash, x509.SignatureAlgorithm, error) {
+	digestOID, err := parseAlgorithmID(si.DigestAlgorithm)
+	if err != nil {
+		return 0, 0, err
 	}
 	h := HashOf(digestOID)
 	if h == 0 {
-		return ErrUnsupportedAlgorithm
+		return 0, 0, ErrUnsupportedAlgorithm
 	}
 	sigOID, err := parseAlgorithmID(si.SignatureAlgorithm)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	alg, err := x509Algorithm(sigOID, h)
-	if err != nil {
-		return err
-	}
-	signed := content
-	if si.rawSignedAttrs != nil {
-		if err := sd.checkSignedAttrs(si, h, content); err != nil {
-			return err
-		}
-		signed = si.rawSignedAttrs
-	} else if !sd.ContentType.Equal(OIDData) {
-		return ErrAttributes
-	}
-	if err := cert.CheckSignature(alg, signed, si.Signature); err != nil {
-		return fmt.Errorf("%w: %v", ErrSignature, err)
-	}
-	return nil
+	return h, alg, err
 }
 
-// checkSignedAttrs checks the content-type and message-digest attributes.
-func (sd *SignedData) checkSignedAttrs(si *SignerInfo, h crypto.Hash, content []byte) error {
+// verifyDigest checks the content-type and message-digest attributes
+// against the container and digest, then the signature over the signed
+// attributes.
+func (sd *SignedData) verifyDigest(si *SignerInfo, cert *x509.Certificate, alg x509.SignatureAlgorithm, digest []byte) error {
 	ctDER, ok := si.SignedAttr(OIDAttrContentType)
 	var ct asn1.ObjectIdentifier
 	if !ok || !unmarshalAll(ctDER, &ct) || !ct.Equal(sd.ContentType) {
@@ -74,10 +94,16 @@ func (sd *SignedData) checkSignedAttrs(si *SignerInfo, h crypto.Hash, content []
 	if !ok || !unmarshalAll(mdDER, &md) {
 		return ErrAttributes
 	}
-	d := h.New()
-	d.Write(content)
-	if subtle.ConstantTimeCompare(d.Sum(nil), md) != 1 {
+	if subtle.ConstantTimeCompare(digest, md) != 1 {
 		return ErrDigestMismatch
+	}
+	return checkSignature(cert, alg, si.rawSignedAttrs, si.Signature)
+}
+
+// checkSignature checks sig over signed with the key of cert.
+func checkSignature(cert *x509.Certificate, alg x509.SignatureAlgorithm, signed, sig []byte) error {
+	if err := cert.CheckSignature(alg, signed, sig); err != nil {
+		return fmt.Errorf("%w: %v", ErrSignature, err)
 	}
 	return nil
 }

@@ -1,0 +1,111 @@
+package pki
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/platform/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed locales
+var localeFS embed.FS
+
+// openAPIFragment describes the verification API in the OpenAPI document.
+//
+//go:embed openapi.json
+var openAPIFragment []byte
+
+// Locales is the module's message catalog: the verification pages, the
+// verifier's reasons and the errors of the package.
+func Locales() fs.FS {
+	sub, _ := fs.Sub(localeFS, "locales")
+	return sub
+}
+
+// Paths of the signature verification service.
+const (
+	PathVerify    = "/signatures/verify"
+	PathVerifyAPI = "/api/v1/signatures/verify"
+)
+
+// Module serves the public pages and APIs of the infrastructure: the
+// protocol endpoints of Service.Routes and the signature verification
+// service, where anyone can check a signed document.
+type Module struct {
+	svc *Service
+	// texts translates the reports the API returns; pages translate
+	// through the renderer.
+	texts  *i18n.Bundle
+	verify *web.Page
+}
+
+// NewModule parses the pages and loads the module's catalog.
+func NewModule(svc *Service, rd *web.Renderer) (*Module, error) {
+	texts, err := i18n.Load(Locales())
+	if err != nil {
+		return nil, err
+	}
+	page, err := rd.Page(templateFS, "templates/verify.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Module{svc: svc, texts: texts, verify: page}, nil
+}
+
+// Routes registers the protocol endpoints, the verification page and its
+// API, and describes the API in the OpenAPI document. All are public. The
+// page's form carries a CSRF token like every form; the API is exempt, as
+// it acts for nobody and changes nothing, so that any program may call it.
+func (m *Module) Routes(s *web.Server) error {
+	r := s.Router()
+	m.svc.Routes(r)
+	r.Handle("GET "+PathVerify, web.Public, m.showVerify)
+	r.Handle("POST "+PathVerify, web.Public, m.postVerify)
+	r.Handle("POST "+PathVerifyAPI, web.Public, m.apiVerify, web.CSRFExempt())
+	return s.API().Describe(openAPIFragment)
+}
+
+// verifyView is the verification page: the form, its errors and, after a
+// check, the report.
+type verifyView struct {
+	// Errors maps the fields "file" and "signature" to message keys.
+	Errors map[string]string
+	// DocumentMB and SignatureMB are the upload limits, for the hints.
+	DocumentMB, SignatureMB int
+	// Document and Signature name the files checked.
+	Document, Signature string
+	Report              *reportJSON
+}
+
+func newVerifyView() verifyView {
+	return verifyView{DocumentMB: maxDocument >> 20, SignatureMB: maxSignature >> 20}
+}
+
+func (m *Module) showVerify(w http.ResponseWriter, r *http.Request) error {
+	return m.verify.Render(w, r, http.StatusOK, newVerifyView())
+}
+
+// postVerify checks the uploaded files and shows the report under the
+// form; bad files re-show the form with the problem at the field.
+func (m *Module) postVerify(w http.ResponseWriter, r *http.Request) error {
+	v := newVerifyView()
+	in, err := readMultipart(w, r)
+	if err == nil {
+		v.Document, v.Signature = in.documentName, in.signatureName
+		v.Report, err = m.check(r.Context(), in)
+	}
+	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID && len(e.Fields) > 0 {
+		v.Errors = e.Fields
+		return m.verify.Render(w, r, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	return m.verify.Render(w, r, http.StatusOK, v)
+}
