@@ -274,6 +274,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if a.pki, err = pki.NewModule(a.PKI, a.Web.Renderer()); err != nil {
 		return nil, err
 	}
+	a.pki.UseHolders(pkiHolders{}, identity.PermSelf)
 	if err := a.pki.Routes(a.Web); err != nil {
 		return nil, err
 	}

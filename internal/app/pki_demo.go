@@ -84,3 +84,16 @@ func WriteRoot(dir string, root *pki.Root, password string) error {
 	}
 	return nil
 }
+
+// pkiHolders tells the certificate pages who is signed in, with the
+// identity register's PINFL and names.
+type pkiHolders struct{}
+
+// Holder is the signed-in person; false for nobody.
+func (pkiHolders) Holder(ctx context.Context) (pki.Holder, bool) {
+	p := identity.FromContext(ctx)
+	if p == nil {
+		return pki.Holder{}, false
+	}
+	return pki.Holder{UserID: p.User.ID, PINFL: p.User.PINFL, GivenName: p.User.FirstName, Surname: p.User.LastName}, true
+}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"html"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/pki"
 )
 
@@ -208,5 +210,102 @@ func TestSignInWithCertificate(t *testing.T) {
 	key, cert = issue("31212999999999")
 	if resp, out, _ := attempt(newVisitor(t, n.base), key, cert, false); resp.StatusCode != 401 || !strings.Contains(out, "register first") {
 		t.Errorf("no account: %d", resp.StatusCode)
+	}
+}
+
+// TestCertificatePagesRefuseWhatIsNotYours covers the holder's pages and
+// the signing API with bad input: a request naming someone else, another
+// person's certificate, a tampered signing state, a signature by another
+// key.
+func TestCertificatePagesRefuseWhatIsNotYours(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	ctx := context.Background()
+	if err := n.app.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pinflOf := func(phone string) string {
+		var p string
+		if err := n.app.DB.Reader().QueryRow(`SELECT pinfl FROM identity_users WHERE phone = $1`, phone).Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	request := func(key *ecdsa.PrivateKey, pinfl string) string {
+		der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "X",
+			ExtraNames: []pkix.AttributeTypeAndValue{{Type: asn1.ObjectIdentifier{2, 5, 4, 5}, Value: pinfl}}}}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	aziz := newVisitor(t, n.base)
+	aziz.login("+998901000001", identity.DemoPassword, "/profile/certificates")
+	// A request with Malika's PINFL is refused; one with his own is issued.
+	if resp, page := aziz.post("/profile/certificates", "/profile/certificates", url.Values{"csr": {request(key, pinflOf("+998901000002"))}}); resp.StatusCode != 422 ||
+		!strings.Contains(page, "error-summary") {
+		t.Errorf("a request naming someone else: %d", resp.StatusCode)
+	}
+	resp, _ := aziz.post("/profile/certificates", "/profile/certificates", url.Values{"csr": {request(key, pinflOf("+998901000001"))}})
+	serial := strings.TrimPrefix(resp.Header.Get("Location"), "/profile/certificates?issued=")
+	if resp.StatusCode != 303 || serial == "" {
+		t.Fatalf("enrol: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, body := aziz.get("/profile/certificates/" + serial + ".pem"); resp.StatusCode != 200 || !strings.Contains(body, "BEGIN CERTIFICATE") {
+		t.Errorf("download: %d", resp.StatusCode)
+	}
+	malika := newVisitor(t, n.base)
+	malika.login("+998901000002", identity.DemoPassword, "/profile/certificates")
+	if resp, _ := malika.get("/profile/certificates/" + serial + ".pem"); resp.StatusCode != 404 {
+		t.Errorf("another person's certificate: %d", resp.StatusCode)
+	}
+	if resp, _ := malika.post("/profile/certificates", "/profile/certificates/"+serial+"/revoke", url.Values{"reason": {"key_compromise"}}); resp.StatusCode != 404 {
+		t.Errorf("revoking another person's certificate: %d", resp.StatusCode)
+	}
+	if resp, _ := newVisitor(t, n.base).get("/profile/certificates"); resp.StatusCode != 303 {
+		t.Errorf("the page without signing in: %d", resp.StatusCode)
+	}
+
+	// The signing API: prepare, then tampered state and another key's
+	// signature are refused; the key's own signature gives a CAdES file.
+	c, err := n.app.PKI.FindCertificate(ctx, serial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256([]byte("hujjat"))
+	var prep struct {
+		ToBeSigned []byte `json:"to_be_signed"`
+		State      []byte
+	}
+	body := fmt.Sprintf(`{"digest": %q, "certificate": %q}`, base64.StdEncoding.EncodeToString(digest[:]), base64.StdEncoding.EncodeToString(c.DER))
+	if resp, err := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/prepare", body, &prep); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("prepare: %v %v", resp, err)
+	}
+	if resp, _ := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/prepare", `{"digest": "AAAA", "certificate": "AAAA"}`, nil); resp.StatusCode != 400 {
+		t.Errorf("prepare with garbage: %d", resp.StatusCode)
+	}
+	h := sha256.Sum256(prep.ToBeSigned)
+	good, _ := ecdsa.SignASN1(rand.Reader, key, h[:])
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	bad, _ := ecdsa.SignASN1(rand.Reader, other, h[:])
+	tampered := bytes.Clone(prep.State)
+	tampered[len(tampered)-1] ^= 1
+	for name, c := range map[string]struct {
+		state, sig []byte
+		status     int
+	}{"tampered state": {tampered, good, 400}, "another key": {prep.State, bad, 400}, "the key": {prep.State, good, 200}} {
+		var out struct{ Signature []byte }
+		body := fmt.Sprintf(`{"state": %q, "signature": %q}`, base64.StdEncoding.EncodeToString(c.state), base64.StdEncoding.EncodeToString(c.sig))
+		resp, err := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/assemble", body, &out)
+		if err != nil || resp.StatusCode != c.status || (c.status == 200 && len(out.Signature) < 500) {
+			t.Errorf("%s: %v %v", name, resp, err)
+		}
+	}
+	// Revoked by its holder, the certificate no longer prepares signatures.
+	if resp, _ := aziz.post("/profile/certificates", "/profile/certificates/"+serial+"/revoke", url.Values{"reason": {"key_compromise"}}); resp.StatusCode != 303 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if resp, _ := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/prepare", body, nil); resp.StatusCode != 400 {
+		t.Errorf("prepare with a revoked certificate: %d", resp.StatusCode)
 	}
 }

@@ -3,6 +3,7 @@ package pki
 // Message keys of the errors the package returns, for translation catalogs.
 const (
 	MsgCSRMalformed      = "pki.csr.malformed"       // not a PEM or DER certificate request
+	MsgEnrolNoRequest    = "pki.enrol.no_request"    // enrolment without a request
 	MsgCSRSignature      = "pki.csr.signature"       // the request's signature does not verify
 	MsgKeyUnsupported    = "pki.key.unsupported"     // a key type or curve the CA does not certify
 	MsgKeyRSATooSmall    = "pki.key.rsa_too_small"   // RSA below 3072 bits

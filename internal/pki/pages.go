@@ -41,8 +41,13 @@ type Module struct {
 	svc *Service
 	// texts translates the reports the API returns; pages translate
 	// through the renderer.
-	texts  *i18n.Bundle
-	verify *web.Page
+	texts        *i18n.Bundle
+	verify       *web.Page
+	certificates *web.Page
+	sign         *web.Page
+	// holders and self turn on the holder's pages (UseHolders).
+	holders Holders
+	self    web.Permission
 }
 
 // NewModule parses the pages and loads the module's catalog.
@@ -51,11 +56,13 @@ func NewModule(svc *Service, rd *web.Renderer) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := rd.Page(templateFS, "templates/verify.html")
-	if err != nil {
-		return nil, err
+	m := &Module{svc: svc, texts: texts}
+	for name, dst := range map[string]**web.Page{"verify": &m.verify, "certificates": &m.certificates, "sign": &m.sign} {
+		if *dst, err = rd.Page(templateFS, "templates/"+name+".html", "templates/partials.html"); err != nil {
+			return nil, err
+		}
 	}
-	return &Module{svc: svc, texts: texts, verify: page}, nil
+	return m, nil
 }
 
 // Routes registers the protocol endpoints, the verification page and its
@@ -68,6 +75,10 @@ func (m *Module) Routes(s *web.Server) error {
 	r.Handle("GET "+PathVerify, web.Public, m.showVerify)
 	r.Handle("POST "+PathVerify, web.Public, m.postVerify)
 	r.Handle("POST "+PathVerifyAPI, web.Public, m.apiVerify, web.CSRFExempt())
+	m.signingRoutes(r)
+	if m.holders != nil {
+		m.holderRoutes(r)
+	}
 	return s.API().Describe(openAPIFragment)
 }
 

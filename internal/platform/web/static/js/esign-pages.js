@@ -1,46 +1,180 @@
 // esign-pages.js connects the e-signature pages to egovSign (esign.js):
-// the certificate sign-in form signs its challenge with a key kept in this
-// browser. Texts come from the page's data-msg-* attributes, so they are in
-// the page's language.
+// getting a certificate with a key made in this browser, loading a key
+// file, signing a document, and signing in. Texts come from the forms'
+// data-msg-* attributes, so they are in the page's language.
 (function () {
   "use strict";
 
   const S = window.egovSign;
+  const byId = (id) => document.getElementById(id);
 
-  // say shows text in the page's status line.
+  // say shows text in a status line.
   function say(el, text) {
     el.textContent = text;
     el.hidden = false;
   }
 
-  // keyLabel names a kept key for a list: holder, serial and end of validity.
-  function keyLabel(k) {
-    const until = k.info.notAfter.toISOString().slice(0, 10);
-    return (k.info.subject.commonName || k.serial) + " — " + until + " (" + k.serial.slice(0, 8) + "…)";
+  // ready tells whether this browser can keep and use keys, saying so in
+  // status when it cannot.
+  function ready(form, status) {
+    if (S && S.supported()) {
+      return true;
+    }
+    say(status, form.dataset.msgUnsupported);
+    return false;
+  }
+
+  // offerKeys fills select with the keys kept in this browser, the one
+  // valid longest first; false when there are none.
+  async function offerKeys(form, select, status) {
+    const keys = await S.keyStore.list();
+    if (keys.length === 0) {
+      say(status, form.dataset.msgNoKeys);
+      return false;
+    }
+    for (const k of keys) {
+      const o = document.createElement("option");
+      o.value = k.serial;
+      o.textContent = (k.info.subject.commonName || k.serial) + " — " + k.info.notAfter.toISOString().slice(0, 10) +
+        " (" + k.serial.slice(0, 8) + "…)";
+      select.appendChild(o);
+    }
+    select.disabled = false;
+    return true;
+  }
+
+  // postJSON sends body as JSON and returns the JSON answer; a refusal
+  // throws.
+  async function postJSON(url, body) {
+    const resp = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!resp.ok) {
+      throw new Error(url + ": " + resp.status);
+    }
+    return resp.json();
+  }
+
+  // offerDownload makes link download bytes as name.
+  function offerDownload(link, bytes, type, name) {
+    link.href = URL.createObjectURL(new Blob([bytes], { type }));
+    link.download = name;
+    link.hidden = false;
+  }
+
+  // enrol makes a key here, has the request certified, keeps the key in
+  // this browser and offers its backup as a PKCS#12 file.
+  function enrol(form) {
+    const status = byId("certificate-enrol-status");
+    if (!ready(form, status)) {
+      return;
+    }
+    const pw = byId("key-password");
+    const again = byId("key-password-again");
+    const button = form.querySelector("button[type=submit]");
+    pw.disabled = again.disabled = button.disabled = false;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (pw.value.length < 10 || pw.value !== again.value) {
+        say(status, form.dataset.msgMismatch);
+        return;
+      }
+      button.disabled = true;
+      say(status, form.dataset.msgWorking);
+      try {
+        const keyPair = await S.generateKey();
+        const req = await S.csr(keyPair, { pinfl: form.dataset.pinfl, commonName: form.dataset.name });
+        const body = new FormData();
+        body.append("csr", req.pem);
+        const resp = await fetch("/profile/certificates", {
+          method: "POST", credentials: "same-origin", body,
+          headers: { "Accept": "application/json", "X-CSRF-Token": form.dataset.csrf },
+        });
+        if (!resp.ok) {
+          throw new Error("enrol: " + resp.status);
+        }
+        const out = await resp.json();
+        const chain = out.chain.map((b) => S.fromBase64(b));
+        await S.keyStore.save(keyPair, chain);
+        offerDownload(byId("certificate-key-file"), await S.exportPKCS12(keyPair, chain, pw.value), "application/x-pkcs12", out.serial + ".p12");
+        pw.value = again.value = "";
+        say(status, form.dataset.msgDone);
+      } catch (e) {
+        say(status, form.dataset.msgFailed);
+        button.disabled = false;
+      }
+    });
+  }
+
+  // importKey keeps the key of a PKCS#12 file in this browser.
+  function importKey(form) {
+    const status = byId("key-import-status");
+    if (!S || !S.supported()) {
+      return; // the enrolment form above says why
+    }
+    const file = byId("import-file");
+    const pw = byId("import-password");
+    const button = form.querySelector("button[type=submit]");
+    file.disabled = pw.disabled = button.disabled = false;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const bytes = new Uint8Array(await file.files[0].arrayBuffer());
+        const kept = await S.importPKCS12(bytes, pw.value);
+        await S.keyStore.save(kept.keyPair, kept.chain);
+        pw.value = "";
+        say(status, form.dataset.msgDone);
+      } catch (e) {
+        say(status, form.dataset.msgFailed);
+      }
+    });
+  }
+
+  // signDocument signs the chosen file's SHA-256 with a kept key; the
+  // server wraps the signature as CAdES B-T, offered as <file>.p7s.
+  async function signDocument(form) {
+    const status = byId("document-sign-status");
+    if (!ready(form, status) || !(await offerKeys(form, byId("sign-key"), status))) {
+      return;
+    }
+    const file = byId("sign-file");
+    const button = form.querySelector("button[type=submit]");
+    file.disabled = button.disabled = false;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (!file.files.length) {
+        file.focus();
+        return;
+      }
+      button.disabled = true;
+      say(status, form.dataset.msgWorking);
+      try {
+        const doc = file.files[0];
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await doc.arrayBuffer()));
+        const kept = await S.keyStore.load(byId("sign-key").value);
+        const prep = await postJSON("/api/v1/signatures/prepare", { digest: S.toBase64(digest), certificate: S.toBase64(kept.chain[0]) });
+        const sig = await S.signDigestInfo(kept.keyPair.privateKey, S.fromBase64(prep.to_be_signed));
+        const out = await postJSON("/api/v1/signatures/assemble", { state: prep.state, signature: S.toBase64(sig) });
+        offerDownload(byId("document-signature"), S.fromBase64(out.signature), "application/pkcs7-signature", doc.name + ".p7s");
+        say(status, form.dataset.msgDone);
+      } catch (e) {
+        say(status, form.dataset.msgFailed);
+      }
+      button.disabled = false;
+    });
   }
 
   // certificateLogin offers the kept keys and, on submit, signs the page's
   // text with the one chosen before the form goes.
   async function certificateLogin(form) {
-    const status = document.getElementById("certificate-status");
-    const select = form.querySelector("#certificate-key");
+    const status = byId("certificate-status");
+    const select = byId("certificate-key");
+    if (!ready(form, status) || !(await offerKeys(form, select, status))) {
+      return;
+    }
     const button = form.querySelector("button[type=submit]");
-    if (!S || !S.supported()) {
-      say(status, form.dataset.msgUnsupported);
-      return;
-    }
-    const keys = await S.keyStore.list();
-    if (keys.length === 0) {
-      say(status, form.dataset.msgNoKeys);
-      return;
-    }
-    for (const k of keys) {
-      const o = document.createElement("option");
-      o.value = k.serial;
-      o.textContent = keyLabel(k);
-      select.appendChild(o);
-    }
-    select.disabled = false;
     button.disabled = false;
     form.addEventListener("submit", async (ev) => {
       if (form.elements.signature.value) {
@@ -61,8 +195,10 @@
     });
   }
 
-  const login = document.getElementById("certificate-login");
-  if (login) {
-    certificateLogin(login);
+  for (const [id, wire] of [["certificate-enrol", enrol], ["key-import", importKey], ["document-sign", signDocument], ["certificate-login", certificateLogin]]) {
+    const form = byId(id);
+    if (form) {
+      wire(form);
+    }
   }
 })();
