@@ -30,6 +30,7 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	str(&c.TLSKey, "tls-key", "TLS private key file (PEM)")
 	str(&c.Secret, "secret", "key for CSRF tokens, at least 32 characters, the same on every node; empty: generated once in the data dir")
 	str(&c.PKIKeySecret, "pki-key-secret", "key that seals the certificate authority's private keys in the database, at least 32 characters, the same on every node; empty: derived from --secret (set it so that --secret can change on its own)")
+	fs.BoolVar(&c.PKICloudSigning, "pki-cloud-signing", c.PKICloudSigning, "let the platform keep signing keys for officers and gateways and sign with them (citizens' keys never leave their devices)")
 	str(&c.LogLevel, "log-level", "debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "json or text")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted, in bytes")

@@ -268,7 +268,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if len(pkiSecret) == 0 {
 		pkiSecret = derive(secret, "egov pki key seal")
 	}
-	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret}); err != nil {
+	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret, CloudSigning: cfg.PKICloudSigning}); err != nil {
 		return nil, err
 	}
 	if a.pki, err = pki.NewModule(a.PKI, a.Web.Renderer()); err != nil {

@@ -30,7 +30,10 @@ type Config struct {
 	Secret      string
 	// PKIKeySecret seals the CA's keys in the database; derived from
 	// Secret when empty.
-	PKIKeySecret    string
+	PKIKeySecret string
+	// PKICloudSigning lets the platform keep signing keys for officers
+	// and gateways (server-side signatures); off by default.
+	PKICloudSigning bool
 	LogLevel        string
 	LogFormat       string
 	MaxBodyBytes    int64

@@ -77,6 +77,9 @@ type Config struct {
 	// TSAPolicy is the policy OID timestamp tokens state;
 	// DefaultTSAPolicy if nil.
 	TSAPolicy asn1.ObjectIdentifier
+	// CloudSigning lets the platform keep keys for officers and gateways
+	// and sign with them (CreateCloudKey, CloudSign); off, it keeps none.
+	CloudSigning bool
 }
 
 // withDefaults checks c and fills the zero durations.

@@ -285,3 +285,18 @@ func insertCRL(ctx context.Context, tx *sql.Tx, issuer string, c crlRow) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM pki_crls WHERE issuer = $1 AND number < $2`, issuer, c.number)
 	return err
 }
+
+// findSealedKey returns the certificate with the serial and the key the
+// platform keeps for it; ENOTFOUND MsgNoSuchCertificate if there is no such
+// certificate or the platform keeps no key for it.
+func findSealedKey(ctx context.Context, q querier, serial string) (serviceKey, error) {
+	var sk serviceKey
+	row := q.QueryRowContext(ctx, `SELECT `+certificateColumns+`, key_sealed FROM pki_certificates
+		WHERE serial = $1 AND key_sealed IS NOT NULL`, serial)
+	var err error
+	sk.cert, err = scanCertificate(scanTail{row, &sk.sealed})
+	if errors.Is(err, sql.ErrNoRows) {
+		return sk, apperr.New(apperr.ENOTFOUND, MsgNoSuchCertificate)
+	}
+	return sk, err
+}
