@@ -275,6 +275,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.pki.UseHolders(pkiHolders{}, identity.PermSelf)
+	a.pki.UseStaff(pkiStaff{a.Registry}, identity.PermAgencyStaff)
 	if err := a.pki.Routes(a.Web); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package pki
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,7 +56,18 @@ type certificatesView struct {
 	Issued string
 	Errors map[string]string
 	CSR    string
+	// Agencies are where the holder serves as an officer, for officer
+	// certificates; Requests are the holder's requests for them, and
+	// Requested the ID of the one just sent. All empty without Staff.
+	Agencies   []Agency
+	Requests   []*Request
+	Requested  string
+	OfficerCSR string
 }
+
+// Admin and RevokeBase set the certificate table for the holder.
+func (certificatesView) Admin() bool        { return false }
+func (certificatesView) RevokeBase() string { return "/profile/certificates" }
 
 // holder is the signed-in person; EUNAUTHORIZED without one.
 func (m *Module) holder(ctx context.Context) (Holder, error) {
@@ -67,7 +79,8 @@ func (m *Module) holder(ctx context.Context) (Holder, error) {
 }
 
 func (m *Module) showCertificates(w http.ResponseWriter, r *http.Request) error {
-	return m.renderCertificates(w, r, http.StatusOK, certificatesView{Issued: r.URL.Query().Get("issued")})
+	q := r.URL.Query()
+	return m.renderCertificates(w, r, http.StatusOK, certificatesView{Issued: q.Get("issued"), Requested: q.Get("requested")})
 }
 
 // renderCertificates fills v with the holder's certificates and shows it.
@@ -78,6 +91,14 @@ func (m *Module) renderCertificates(w http.ResponseWriter, r *http.Request, stat
 	}
 	if v.Certificates, err = m.svc.FindCertificates(r.Context(), CertificateFilter{Owner: &h.UserID}); err != nil {
 		return err
+	}
+	if m.staff != nil {
+		if v.Agencies, err = m.staff.OfficerAgencies(r.Context()); err != nil {
+			return err
+		}
+		if v.Requests, err = m.svc.FindRequests(r.Context(), RequestFilter{Owner: &h.UserID, Limit: 20}); err != nil {
+			return err
+		}
 	}
 	v.Holder, v.Reasons = h, holderReasons
 	return m.certificates.Render(w, r, status, v)
@@ -94,20 +115,8 @@ func (m *Module) enrol(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	csr := []byte(r.PostFormValue("csr"))
-	if f, _, ferr := r.FormFile("csr_file"); ferr == nil {
-		defer f.Close()
-		buf := make([]byte, maxCSR+1)
-		n, _ := f.Read(buf)
-		csr = buf[:n]
-	}
-	wantsJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
-	switch {
-	case len(strings.TrimSpace(string(csr))) == 0:
-		err = apperr.Invalid(MsgCSRMalformed, map[string]string{"csr": MsgEnrolNoRequest})
-	case len(csr) > maxCSR:
-		err = apperr.Invalid(MsgCSRMalformed, map[string]string{"csr": MsgCSRMalformed})
-	}
+	csr, err := formCSR(r, "csr")
+	wantsJSON := acceptsJSON(r)
 	var c *Certificate
 	if err == nil {
 		c, err = m.svc.Issue(ctx, IssueRequest{Profile: ProfilePerson, CSR: csr, Owner: h.UserID, Actor: h.UserID,
@@ -127,15 +136,50 @@ func (m *Module) enrol(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/profile/certificates?issued="+url.QueryEscape(c.Serial), http.StatusSeeOther)
 		return nil
 	}
-	chain, err := m.svc.Chain(ctx)
+	chain, err := m.chainOf(ctx, c)
 	if err != nil {
 		return err
+	}
+	return web.WriteJSON(w, http.StatusCreated, map[string]any{"serial": c.Serial, "chain": chain})
+}
+
+// formCSR reads the certificate request a form sends, pasted in the field
+// "csr" or uploaded as "csr_file"; none or one too large is EINVALID with
+// the problem at field.
+func formCSR(r *http.Request, field string) ([]byte, error) {
+	csr := []byte(r.PostFormValue("csr"))
+	if f, _, err := r.FormFile("csr_file"); err == nil {
+		defer f.Close()
+		if csr, err = io.ReadAll(io.LimitReader(f, maxCSR+1)); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case len(strings.TrimSpace(string(csr))) == 0:
+		return csr, apperr.Invalid(MsgCSRMalformed, map[string]string{field: MsgEnrolNoRequest})
+	case len(csr) > maxCSR:
+		return csr, apperr.Invalid(MsgCSRMalformed, map[string]string{field: MsgCSRMalformed})
+	}
+	return csr, nil
+}
+
+// acceptsJSON tells whether a script asks, wanting JSON rather than a
+// page.
+func acceptsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// chainOf is c's chain for a key store: c, the issuing CA, the root.
+func (m *Module) chainOf(ctx context.Context, c *Certificate) ([][]byte, error) {
+	chain, err := m.svc.Chain(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := [][]byte{c.DER}
 	for _, ca := range chain {
 		out = append(out, ca.Raw)
 	}
-	return web.WriteJSON(w, http.StatusCreated, map[string]any{"serial": c.Serial, "chain": out})
+	return out, nil
 }
 
 // ownCertificate returns the holder's certificate with serial; ENOTFOUND

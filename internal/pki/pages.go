@@ -45,9 +45,14 @@ type Module struct {
 	verify       *web.Page
 	certificates *web.Page
 	sign         *web.Page
+	admin        *web.Page
 	// holders and self turn on the holder's pages (UseHolders).
 	holders Holders
 	self    web.Permission
+	// staff and adminPerm turn on officer certificates and the
+	// administrators' page (UseStaff).
+	staff     Staff
+	adminPerm web.Permission
 }
 
 // NewModule parses the pages and loads the module's catalog.
@@ -57,7 +62,8 @@ func NewModule(svc *Service, rd *web.Renderer) (*Module, error) {
 		return nil, err
 	}
 	m := &Module{svc: svc, texts: texts}
-	for name, dst := range map[string]**web.Page{"verify": &m.verify, "certificates": &m.certificates, "sign": &m.sign} {
+	for name, dst := range map[string]**web.Page{"verify": &m.verify, "certificates": &m.certificates, "sign": &m.sign,
+		"admin_certificates": &m.admin} {
 		if *dst, err = rd.Page(templateFS, "templates/"+name+".html", "templates/partials.html"); err != nil {
 			return nil, err
 		}
@@ -78,6 +84,9 @@ func (m *Module) Routes(s *web.Server) error {
 	m.signingRoutes(r)
 	if m.holders != nil {
 		m.holderRoutes(r)
+		if m.staff != nil {
+			m.staffRoutes(r)
+		}
 	}
 	return s.API().Describe(openAPIFragment)
 }

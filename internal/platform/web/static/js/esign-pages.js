@@ -1,6 +1,7 @@
 // esign-pages.js connects the e-signature pages to egovSign (esign.js):
-// getting a certificate with a key made in this browser, loading a key
-// file, signing a document, and signing in. Texts come from the forms'
+// getting a certificate with a key made in this browser, at once or, for
+// officers, once an administrator approves, loading a key file, signing a
+// document, and signing in. Texts come from the forms'
 // data-msg-* attributes, so they are in the page's language.
 (function () {
   "use strict";
@@ -64,17 +65,32 @@
     link.hidden = false;
   }
 
-  // enrol makes a key here, has the request certified, keeps the key in
-  // this browser and offers its backup as a PKCS#12 file.
-  function enrol(form) {
-    const status = byId("certificate-enrol-status");
-    if (!ready(form, status)) {
-      return;
+  // requestCertificate makes a key here and sends a request for it, with
+  // the holder's PINFL and name from the form and the fields of extra, to
+  // url; it returns the key pair and the server's JSON answer.
+  async function requestCertificate(form, url, extra) {
+    const keyPair = await S.generateKey();
+    const req = await S.csr(keyPair, { pinfl: form.dataset.pinfl, commonName: form.dataset.name });
+    const body = new FormData();
+    body.append("csr", req.pem);
+    for (const [k, v] of Object.entries(extra)) {
+      body.append(k, v);
     }
-    const pw = byId("key-password");
-    const again = byId("key-password-again");
+    const resp = await fetch(url, {
+      method: "POST", credentials: "same-origin", body,
+      headers: { "Accept": "application/json", "X-CSRF-Token": form.dataset.csrf },
+    });
+    if (!resp.ok) {
+      throw new Error(url + ": " + resp.status);
+    }
+    return { keyPair, out: await resp.json() };
+  }
+
+  // onNewPassword runs work(password) when form is sent with its two
+  // password fields equal and at least 10 characters long, saying in status
+  // how it goes; after a failure the form can be sent again.
+  function onNewPassword(form, status, pw, again, work) {
     const button = form.querySelector("button[type=submit]");
-    pw.disabled = again.disabled = button.disabled = false;
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       if (pw.value.length < 10 || pw.value !== again.value) {
@@ -84,27 +100,94 @@
       button.disabled = true;
       say(status, form.dataset.msgWorking);
       try {
-        const keyPair = await S.generateKey();
-        const req = await S.csr(keyPair, { pinfl: form.dataset.pinfl, commonName: form.dataset.name });
-        const body = new FormData();
-        body.append("csr", req.pem);
-        const resp = await fetch("/profile/certificates", {
-          method: "POST", credentials: "same-origin", body,
-          headers: { "Accept": "application/json", "X-CSRF-Token": form.dataset.csrf },
-        });
-        if (!resp.ok) {
-          throw new Error("enrol: " + resp.status);
-        }
-        const out = await resp.json();
-        const chain = out.chain.map((b) => S.fromBase64(b));
-        await S.keyStore.save(keyPair, chain);
-        offerDownload(byId("certificate-key-file"), await S.exportPKCS12(keyPair, chain, pw.value), "application/x-pkcs12", out.serial + ".p12");
+        await work(pw.value);
         pw.value = again.value = "";
         say(status, form.dataset.msgDone);
       } catch (e) {
         say(status, form.dataset.msgFailed);
         button.disabled = false;
       }
+    });
+  }
+
+  // enrol makes a key here, has the request certified, keeps the key in
+  // this browser and offers its backup as a PKCS#12 file.
+  function enrol(form) {
+    const status = byId("certificate-enrol-status");
+    if (!ready(form, status)) {
+      return;
+    }
+    const pw = byId("key-password");
+    const again = byId("key-password-again");
+    pw.disabled = again.disabled = form.querySelector("button[type=submit]").disabled = false;
+    onNewPassword(form, status, pw, again, async (password) => {
+      const { keyPair, out } = await requestCertificate(form, "/profile/certificates", {});
+      const chain = out.chain.map((b) => S.fromBase64(b));
+      await S.keyStore.save(keyPair, chain);
+      offerDownload(byId("certificate-key-file"), await S.exportPKCS12(keyPair, chain, password), "application/x-pkcs12", out.serial + ".p12");
+    });
+  }
+
+  // officerEnrol makes a key here and sends its request for an officer
+  // certificate; the key waits in this browser under the request's ID
+  // until an administrator approves (see officerComplete).
+  function officerEnrol(form) {
+    const status = byId("officer-enrol-status");
+    if (!ready(form, status)) {
+      return;
+    }
+    const agency = byId("officer-key-agency");
+    const button = form.querySelector("button[type=submit]");
+    agency.disabled = button.disabled = false;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      button.disabled = true;
+      say(status, form.dataset.msgWorking);
+      try {
+        const { keyPair, out } = await requestCertificate(form, "/profile/certificates/officer", { agency: agency.value });
+        await S.keyStore.keepPending(out.id, keyPair);
+        say(status, form.dataset.msgDone);
+      } catch (e) {
+        say(status, form.dataset.msgFailed);
+        button.disabled = false;
+      }
+    });
+  }
+
+  // officerComplete asks after the requests whose keys wait here: a
+  // rejected one's key is dropped; for an approved one the form asks for
+  // a password, then keeps the key with its certificate and offers its
+  // backup as a PKCS#12 file. Other people's requests (404) are left be.
+  async function officerComplete(form) {
+    if (!S || !S.supported()) {
+      return;
+    }
+    let found = null;
+    for (const p of await S.keyStore.pending()) {
+      const resp = await fetch("/profile/certificates/requests/" + encodeURIComponent(p.id), {
+        credentials: "same-origin", headers: { "Accept": "application/json" },
+      });
+      if (!resp.ok) {
+        continue;
+      }
+      const req = await resp.json();
+      if (req.state === "rejected") {
+        await S.keyStore.dropPending(p.id);
+      } else if (req.state === "approved" && !found) {
+        found = { id: p.id, keyPair: p.keyPair, serial: req.serial, chain: req.chain.map((b) => S.fromBase64(b)) };
+      }
+    }
+    if (!found) {
+      return;
+    }
+    const status = byId("officer-complete-status");
+    form.hidden = false;
+    say(status, form.dataset.msgReady);
+    onNewPassword(form, status, byId("officer-password"), byId("officer-password-again"), async (password) => {
+      const p12 = await S.exportPKCS12(found.keyPair, found.chain, password);
+      await S.keyStore.save(found.keyPair, found.chain);
+      await S.keyStore.dropPending(found.id);
+      offerDownload(byId("officer-key-file"), p12, "application/x-pkcs12", found.serial + ".p12");
     });
   }
 
@@ -195,7 +278,8 @@
     });
   }
 
-  for (const [id, wire] of [["certificate-enrol", enrol], ["key-import", importKey], ["document-sign", signDocument], ["certificate-login", certificateLogin]]) {
+  for (const [id, wire] of [["certificate-enrol", enrol], ["officer-enrol", officerEnrol], ["officer-complete", officerComplete],
+    ["key-import", importKey], ["document-sign", signDocument], ["certificate-login", certificateLogin]]) {
     const form = byId(id);
     if (form) {
       wire(form);

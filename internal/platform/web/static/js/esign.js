@@ -17,6 +17,10 @@
 //                                       certificate
 //   keyStore.save/load/list/delete      key pairs kept in IndexedDB with
 //                                       their chains, by certificate serial
+//   keyStore.keepPending/pending/dropPending
+//                                       key pairs whose certificate an
+//                                       administrator has yet to approve,
+//                                       by request ID
 //   toBase64, fromBase64, fromPEM       moving bytes through forms and JSON
 //
 // Bytes are Uint8Arrays; a chain is an array of DER certificates, the
@@ -710,24 +714,32 @@
 
   const DB_NAME = "egov-esign";
   const STORE = "keys";
+  // PENDING keeps the key pairs of requests that wait for approval, by
+  // request ID (version 2 of the database).
+  const PENDING = "pending";
 
   function openDB() {
     return new Promise((resolve, reject) => {
-      const req = window.indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => { req.result.createObjectStore(STORE, { keyPath: "serial" }); };
+      const req = window.indexedDB.open(DB_NAME, 2);
+      req.onupgradeneeded = () => {
+        const names = req.result.objectStoreNames;
+        if (!names.contains(STORE)) { req.result.createObjectStore(STORE, { keyPath: "serial" }); }
+        if (!names.contains(PENDING)) { req.result.createObjectStore(PENDING, { keyPath: "id" }); }
+      };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
   }
 
-  // withStore runs op on the key store in a transaction of mode and returns
-  // the result of its request once the transaction has committed.
-  async function withStore(mode, op) {
+  // withStore runs op on the object store named store (the key store if
+  // none) in a transaction of mode and returns the result of its request
+  // once the transaction has committed.
+  async function withStore(mode, op, store = STORE) {
     const db = await openDB();
     try {
       return await new Promise((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = op(tx.objectStore(STORE));
+        const tx = db.transaction(store, mode);
+        const req = op(tx.objectStore(store));
         tx.oncomplete = () => resolve(req.result);
         tx.onerror = () => reject(tx.error);
         tx.onabort = () => reject(tx.error);
@@ -781,6 +793,22 @@
     // delete forgets the key kept under serial.
     async delete(serial) {
       await withStore("readwrite", (s) => s.delete(serial));
+    },
+    // keepPending keeps keyPair under the ID of a request that waits for
+    // approval, until its certificate exists. The private key stays
+    // extractable so that the holder's PKCS#12 backup can be written then;
+    // save and dropPending end that.
+    async keepPending(id, keyPair) {
+      await withStore("readwrite", (s) => s.put({ id, privateKey: keyPair.privateKey, publicKey: keyPair.publicKey }), PENDING);
+    },
+    // pending returns {id, keyPair} of every key waiting for a certificate.
+    async pending() {
+      const all = await withStore("readonly", (s) => s.getAll(), PENDING);
+      return all.map((r) => ({ id: r.id, keyPair: { privateKey: r.privateKey, publicKey: r.publicKey } }));
+    },
+    // dropPending forgets the key kept for request id.
+    async dropPending(id) {
+      await withStore("readwrite", (s) => s.delete(id), PENDING);
     },
   };
 
