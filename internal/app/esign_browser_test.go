@@ -6,14 +6,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/identity/totp"
 )
 
 // TestBrowserESignature is the e-signature from a citizen's browser, end to
-// end: Aziz signs in with his password, gets a certificate for a key made
+// end: Aziz signs in with his password and a code, gets a certificate for a key made
 // in the browser, signs a document there (the server sees only its hash),
 // checks the signature on the verification page, and later signs in with
 // the certificate instead of the password.
@@ -30,12 +32,8 @@ func TestBrowserESignature(t *testing.T) {
 	}
 	text := func(sel string) string { return eval[string](t, ctx, `document.querySelector("`+sel+`").textContent`) }
 
+	signInTwoStep(t, ctx, n.base, "+998901000001", "/profile/certificates")
 	do(t, ctx,
-		chromedp.Navigate(n.base+"/profile/certificates?lang=en"),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"] #identifier`)),
-		chromedp.SendKeys(chromedp.CSS("#identifier"), "+998901000001"),
-		chromedp.SendKeys(chromedp.CSS("#password"), identity.DemoPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitEnabled(chromedp.CSS("#key-password")),
 		chromedp.SendKeys(chromedp.CSS("#key-password"), "Kalit-parol-2026"),
 		chromedp.SendKeys(chromedp.CSS("#key-password-again"), "Kalit-parol-2026"),
@@ -101,4 +99,38 @@ func TestBrowserESignature(t *testing.T) {
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
+}
+
+// signInTwoStep signs the browser in as phone with the demo password and a
+// code, turning two-step sign-in on first, and opens next (in English).
+func signInTwoStep(t *testing.T, ctx context.Context, base, phone, next string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(base+"/profile/2fa?lang=en"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"] #identifier`)),
+		chromedp.SendKeys(chromedp.CSS("#identifier"), phone),
+		chromedp.SendKeys(chromedp.CSS("#password"), identity.DemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+	)
+	secret, err := totp.DecodeSecret(eval[string](t, ctx, `document.getElementById("totp-secret").textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`form[action="/profile/2fa/confirm"] #code`), totp.Code(secret, time.Now())),
+		chromedp.Click(chromedp.CSS(`form[action="/profile/2fa/confirm"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/profile/2fa/disable"]`)),
+		chromedp.Click(chromedp.CSS(`.logout button`)),
+		chromedp.WaitVisible(chromedp.CSS(".login-link")),
+		chromedp.Navigate(base+next),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"] #identifier`)),
+		chromedp.SendKeys(chromedp.CSS("#identifier"), phone),
+		chromedp.SendKeys(chromedp.CSS("#password"), identity.DemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login/code"] #code`)),
+		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, time.Now().Add(30*time.Second))),
+		chromedp.Click(chromedp.CSS(`form[action="/login/code"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".account-link")),
+	)
 }

@@ -95,5 +95,6 @@ func (pkiHolders) Holder(ctx context.Context) (pki.Holder, bool) {
 	if p == nil {
 		return pki.Holder{}, false
 	}
-	return pki.Holder{UserID: p.User.ID, PINFL: p.User.PINFL, GivenName: p.User.FirstName, Surname: p.User.LastName}, true
+	return pki.Holder{UserID: p.User.ID, PINFL: p.User.PINFL, GivenName: p.User.FirstName, Surname: p.User.LastName,
+		Strong: p.Session.Method.Strong()}, true
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/pki"
 )
 
@@ -22,12 +21,8 @@ func TestBrowserOfficerCertificate(t *testing.T) {
 	}
 	text := func(sel string) string { return eval[string](t, ctx, `document.querySelector("`+sel+`").textContent`) }
 
+	signInTwoStep(t, ctx, n.base, "+998901000011", "/profile/certificates")
 	do(t, ctx,
-		chromedp.Navigate(n.base+"/profile/certificates?lang=en"),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"] #identifier`)),
-		chromedp.SendKeys(chromedp.CSS("#identifier"), "+998901000011"),
-		chromedp.SendKeys(chromedp.CSS("#password"), identity.DemoPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitEnabled(chromedp.CSS(`#officer-enrol button[type="submit"]`)),
 		chromedp.Click(chromedp.CSS(`#officer-enrol button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#officer-enrol-status")),

@@ -64,8 +64,10 @@ func TestOfficerCertificateApproval(t *testing.T) {
 			return v
 		}
 
-		// Nodira's page offers officer certificates of her ministry.
-		nodira := login("+998901000011")
+		// Nodira's page offers officer certificates of her ministry, once
+		// she has signed in with a second step.
+		nodira := newVisitor(t, n.base)
+		nodira.loginTwoStep("+998901000011")
 		_, page := nodira.get("/profile/certificates")
 		m := regexp.MustCompile(`<select id="officer-agency" name="agency"><option value="([^"]+)">([^<]+)</option></select>`).FindStringSubmatch(page)
 		if m == nil {
@@ -76,7 +78,8 @@ func TestOfficerCertificateApproval(t *testing.T) {
 			t.Errorf("agency named %q", adliyaName)
 		}
 		// A citizen is offered none and cannot ask for one.
-		aziz := login("+998901000001")
+		aziz := newVisitor(t, n.base)
+		aziz.loginTwoStep("+998901000001")
 		if _, page := aziz.get("/profile/certificates"); strings.Contains(page, "officer-agency") {
 			t.Error("a citizen is offered an officer certificate")
 		}

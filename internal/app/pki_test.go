@@ -23,8 +23,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/identity/totp"
 	"github.com/egovuz/egov/internal/pki"
 )
 
@@ -241,6 +243,15 @@ func TestCertificatePagesRefuseWhatIsNotYours(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	aziz := newVisitor(t, n.base)
 	aziz.login("+998901000001", identity.DemoPassword, "/profile/certificates")
+	// A password alone gets no certificate.
+	if resp, _ := aziz.post("/profile/certificates", "/profile/certificates", url.Values{"csr": {request(key, pinflOf("+998901000001"))}}); resp.StatusCode != 403 {
+		t.Errorf("enrolment after a password alone: %d", resp.StatusCode)
+	}
+	if _, page := aziz.get("/profile/certificates"); !strings.Contains(page, "second step") || strings.Contains(page, `id="certificate-enrol"`) {
+		t.Error("the page offers enrolment after a password alone")
+	}
+	aziz = newVisitor(t, n.base)
+	aziz.loginTwoStep("+998901000001")
 	// A request with Malika's PINFL is refused; one with his own is issued.
 	if resp, page := aziz.post("/profile/certificates", "/profile/certificates", url.Values{"csr": {request(key, pinflOf("+998901000002"))}}); resp.StatusCode != 422 ||
 		!strings.Contains(page, "error-summary") {
@@ -308,4 +319,37 @@ func TestCertificatePagesRefuseWhatIsNotYours(t *testing.T) {
 	if resp, _ := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/prepare", body, nil); resp.StatusCode != 400 {
 		t.Errorf("prepare with a revoked certificate: %d", resp.StatusCode)
 	}
+}
+
+// loginTwoStep signs v in as phone with the demo password and a code: it
+// turns two-step sign-in on first, then signs in again with the code, as
+// enrolling for a certificate asks for more than a password.
+func (v *visitor) loginTwoStep(phone string) {
+	v.t.Helper()
+	v.login(phone, identity.DemoPassword, "/profile")
+	secret := v.enableTwoStep()
+	v.post("/profile", "/logout", url.Values{})
+	v.login(phone, identity.DemoPassword, "/profile")
+	if resp, _ := v.post("/login/code", "/login/code", url.Values{"code": {totp.Code(secret, time.Now().Add(30*time.Second))}}); resp.StatusCode != 303 {
+		v.t.Fatalf("sign in with a code: %d", resp.StatusCode)
+	}
+}
+
+// enableTwoStep turns two-step sign-in on for the signed-in v and returns
+// its secret.
+func (v *visitor) enableTwoStep() []byte {
+	v.t.Helper()
+	_, page := v.get("/profile/2fa")
+	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
+	if m == nil {
+		v.t.Fatal("no secret on the two-step page")
+	}
+	secret, err := totp.DecodeSecret(m[1])
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if resp, _ := v.post("/profile/2fa", "/profile/2fa/confirm", url.Values{"code": {totp.Code(secret, time.Now())}}); resp.StatusCode != 200 {
+		v.t.Fatalf("turn two-step sign-in on: %d", resp.StatusCode)
+	}
+	return secret
 }

@@ -34,8 +34,8 @@ func (s *Service) ActAs(ctx context.Context, p *Principal, orgID string) (string
 	now := s.clock.Now()
 	old := p.Session
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, acting_org_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, p.User.ID, old.CreatedAt, now, old.ExpiresAt, old.IP, old.UserAgent, orgID); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, acting_org_id, method)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, p.User.ID, old.CreatedAt, now, old.ExpiresAt, old.IP, old.UserAgent, orgID, old.Method); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_sessions SET revoked_at = $1 WHERE id = $2`, now, old.ID); err != nil {

@@ -36,7 +36,7 @@ func BenchmarkLogin(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, _, err := svc.StartSession(ctx, u, "127.0.0.1", "bench"); err != nil {
+					if _, _, err := svc.StartSession(ctx, u, "127.0.0.1", "bench", identity.SignInPassword); err != nil {
 						b.Fatal(err)
 					}
 				}

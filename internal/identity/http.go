@@ -181,15 +181,16 @@ func (m *Module) login(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/login/code", http.StatusSeeOther)
 		return nil
 	}
-	return m.signIn(w, r, u, next)
+	return m.signIn(w, r, u, next, SignInPassword)
 }
 
-// signIn starts a fresh session (rotating away any earlier one) and goes on.
-func (m *Module) signIn(w http.ResponseWriter, r *http.Request, u *User, next string) error {
+// signIn starts a fresh session (rotating away any earlier one), signed in
+// by method, and goes on.
+func (m *Module) signIn(w http.ResponseWriter, r *http.Request, u *User, next string, method SignInMethod) error {
 	if old := FromContext(r.Context()); old != nil {
 		_ = m.svc.EndSession(r.Context(), old.User.ID, old.Session.ID)
 	}
-	token, _, err := m.svc.StartSession(r.Context(), u, web.ClientIP(r.Context()), r.UserAgent())
+	token, _, err := m.svc.StartSession(r.Context(), u, web.ClientIP(r.Context()), r.UserAgent(), method)
 	if err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func (m *Module) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return m.signIn(w, r, u, "/profile")
+	return m.signIn(w, r, u, "/profile", SignInPassword)
 }
 
 func (m *Module) logout(w http.ResponseWriter, r *http.Request) error {

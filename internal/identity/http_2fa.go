@@ -34,7 +34,7 @@ func (m *Module) loginCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: challengeCookie, Path: "/login", MaxAge: -1})
-	return m.signIn(w, r, u, next)
+	return m.signIn(w, r, u, next, SignInTwoFactor)
 }
 
 // twoFactorView is the page where a person switches the second factor on

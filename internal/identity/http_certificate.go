@@ -67,5 +67,5 @@ func (m *Module) certificateLogin(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return m.signIn(w, r, u, next)
+	return m.signIn(w, r, u, next, SignInCertificate)
 }

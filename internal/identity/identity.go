@@ -206,6 +206,20 @@ type Grant struct {
 	AgencyID string // "" for global roles
 }
 
+// SignInMethod is how a session was signed in.
+type SignInMethod string
+
+// The ways to sign in.
+const (
+	SignInPassword    SignInMethod = "password"
+	SignInTwoFactor   SignInMethod = "two_factor"
+	SignInCertificate SignInMethod = "certificate"
+)
+
+// Strong tells whether the method proves more than knowing a password:
+// what enrolling for an e-signature certificate asks for.
+func (m SignInMethod) Strong() bool { return m == SignInTwoFactor || m == SignInCertificate }
+
 // Session is a signed-in browser.
 type Session struct {
 	ID         string // the hash of the token; the token itself is only in the cookie
@@ -217,6 +231,8 @@ type Session struct {
 	UserAgent  string
 	// ActingOrgID is the organisation the person currently acts for.
 	ActingOrgID string
+	// Method is how the person signed in.
+	Method SignInMethod
 	// Current marks the session of the request being served.
 	Current bool
 }

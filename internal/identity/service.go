@@ -347,18 +347,20 @@ func hashToken(token string) string {
 }
 
 // StartSession signs the user in on a new session — always new, so a session
-// ID planted before sign-in (fixation) is worthless — and audits it.
-func (s *Service) StartSession(ctx context.Context, u *User, ip, userAgent string) (string, *Session, error) {
+// ID planted before sign-in (fixation) is worthless — and audits it with
+// how they signed in (method).
+func (s *Service) StartSession(ctx context.Context, u *User, ip, userAgent string, method SignInMethod) (string, *Session, error) {
 	token, id := newToken()
 	now := s.clock.Now()
 	ss := &Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(AbsoluteTimeout),
-		IP: ip, UserAgent: text.Cut(userAgent, 300)}
+		IP: ip, UserAgent: text.Cut(userAgent, 300), Method: method}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, ss.ID, ss.UserID, ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt, ss.IP, ss.UserAgent); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO identity_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, method)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ss.ID, ss.UserID, ss.CreatedAt, ss.LastSeenAt, ss.ExpiresAt, ss.IP, ss.UserAgent, string(method)); err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, audit.Record{Actor: u.ID, Action: "identity.login", ObjectType: "session", ObjectID: shortID(ss.ID)})
+		return s.audit.Record(ctx, tx, audit.Record{Actor: u.ID, Action: "identity.login", ObjectType: "session", ObjectID: shortID(ss.ID),
+			Details: map[string]any{"method": string(method)}})
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("start session: %w", err)

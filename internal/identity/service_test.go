@@ -176,13 +176,20 @@ func TestSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		token, ss, err := f.svc.StartSession(ctx, u, "203.0.113.5", "Firefox")
+		token, ss, err := f.svc.StartSession(ctx, u, "203.0.113.5", "Firefox", identity.SignInPassword)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := f.svc.SessionByToken(ctx, token)
-		if err != nil || got.ID != ss.ID || got.UserID != u.ID {
+		if err != nil || got.ID != ss.ID || got.UserID != u.ID || got.Method != identity.SignInPassword || got.Method.Strong() {
 			t.Fatalf("session by token: %v %v", got, err)
+		}
+		strongToken, _, err := f.svc.StartSession(ctx, u, "203.0.113.5", "Firefox", identity.SignInCertificate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strong, err := f.svc.SessionByToken(ctx, strongToken); err != nil || !strong.Method.Strong() {
+			t.Errorf("a certificate sign-in is not strong: %v %v", strong, err)
 		}
 		if _, err := f.svc.SessionByToken(ctx, ss.ID); !apperr.Is(err, apperr.ENOTFOUND) {
 			t.Errorf("the stored hash works as a token: %v", err)
@@ -201,7 +208,7 @@ func TestSessions(t *testing.T) {
 			t.Errorf("idle session still alive: %v", err)
 		}
 		// Absolute timeout despite activity.
-		token, _, _ = f.svc.StartSession(ctx, u, "", "")
+		token, _, _ = f.svc.StartSession(ctx, u, "", "", identity.SignInPassword)
 		for range 25 {
 			f.clock.Advance(29 * time.Minute)
 			s, err := f.svc.SessionByToken(ctx, token)
@@ -215,8 +222,8 @@ func TestSessions(t *testing.T) {
 		}
 
 		// Sign out elsewhere, and nobody ends another person's session.
-		t1, s1, _ := f.svc.StartSession(ctx, u, "", "phone")
-		t2, _, _ := f.svc.StartSession(ctx, u, "", "laptop")
+		t1, s1, _ := f.svc.StartSession(ctx, u, "", "phone", identity.SignInPassword)
+		t2, _, _ := f.svc.StartSession(ctx, u, "", "laptop", identity.SignInPassword)
 		other := validRegistration()
 		other.PINFL = pinfl.GeneratePINFL(time.Date(1991, 1, 1, 0, 0, 0, 0, time.UTC), pinfl.Female, 26, 8).String()
 		other.Phone, other.FirstName = "+998907654321", "Malika"
@@ -224,7 +231,7 @@ func TestSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tv, sv, _ := f.svc.StartSession(ctx, v, "", "")
+		tv, sv, _ := f.svc.StartSession(ctx, v, "", "", identity.SignInPassword)
 		list, _ := f.svc.Sessions(ctx, u.ID)
 		if len(list) != 2 {
 			t.Fatalf("sessions = %d, want 2", len(list))

@@ -71,9 +71,9 @@ func (s *Service) findSession(ctx context.Context, id string) (*sessionRow, *Use
 	var revoked sql.NullTime
 	u, err := scanUser(s.db.Reader().QueryRowContext(ctx, `SELECT u.id, u.pinfl, u.first_name, u.last_name, u.name_cyrl, u.birth_date,
 			u.phone, u.email, u.locale, u.created_at,
-			s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.acting_org_id, s.revoked_at
+			s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, s.acting_org_id, s.revoked_at, s.method
 		FROM identity_sessions s JOIN identity_users u ON u.id = s.user_id WHERE s.id = $1`, id),
-		&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt, &ss.IP, &ss.UserAgent, &ss.ActingOrgID, &revoked)
+		&ss.ID, &ss.UserID, &ss.CreatedAt, &ss.LastSeenAt, &ss.ExpiresAt, &ss.IP, &ss.UserAgent, &ss.ActingOrgID, &revoked, &ss.Method)
 	if err != nil {
 		if apperr.Is(err, apperr.ENOTFOUND) {
 			return nil, nil, apperr.New(apperr.ENOTFOUND, msgSessionEnded)

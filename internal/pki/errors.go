@@ -4,6 +4,7 @@ package pki
 const (
 	MsgCSRMalformed      = "pki.csr.malformed"       // not a PEM or DER certificate request
 	MsgEnrolNoRequest    = "pki.enrol.no_request"    // enrolment without a request
+	MsgEnrolStrong       = "pki.enrol.strong"        // enrolment after a sign-in with a password alone
 	MsgCSRSignature      = "pki.csr.signature"       // the request's signature does not verify
 	MsgKeyUnsupported    = "pki.key.unsupported"     // a key type or curve the CA does not certify
 	MsgKeyRSATooSmall    = "pki.key.rsa_too_small"   // RSA below 3072 bits

@@ -17,6 +17,9 @@ import (
 // says.
 type Holder struct {
 	UserID, PINFL, GivenName, Surname string
+	// Strong says the person signed in with more than a password (a
+	// second factor or a certificate), which enrolment asks for.
+	Strong bool
 }
 
 // Holders tells the pages who is signed in; the identity module provides
@@ -69,6 +72,17 @@ type certificatesView struct {
 func (certificatesView) Admin() bool        { return false }
 func (certificatesView) RevokeBase() string { return "/profile/certificates" }
 
+// enrolling is the signed-in person asking for a certificate: only after a
+// strong sign-in (EFORBIDDEN MsgEnrolStrong otherwise), so that a stolen
+// password alone gets no one a certificate in another's name.
+func (m *Module) enrolling(ctx context.Context) (Holder, error) {
+	h, err := m.holder(ctx)
+	if err == nil && !h.Strong {
+		err = apperr.New(apperr.EFORBIDDEN, MsgEnrolStrong)
+	}
+	return h, err
+}
+
 // holder is the signed-in person; EUNAUTHORIZED without one.
 func (m *Module) holder(ctx context.Context) (Holder, error) {
 	h, ok := m.holders.Holder(ctx)
@@ -111,7 +125,7 @@ func (m *Module) renderCertificates(w http.ResponseWriter, r *http.Request, stat
 // `egov pki keygen` is pasted or uploaded and the page shows the result.
 func (m *Module) enrol(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	h, err := m.holder(ctx)
+	h, err := m.enrolling(ctx)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (m *Module) staffRoutes(r *web.Router) {
 // request from `egov pki keygen` is pasted or uploaded.
 func (m *Module) requestOfficer(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	h, err := m.holder(ctx)
+	h, err := m.enrolling(ctx)
 	if err != nil {
 		return err
 	}
