@@ -319,6 +319,32 @@ func TestCertificatePagesRefuseWhatIsNotYours(t *testing.T) {
 	if resp, _ := callJSON(http.DefaultClient, "", "POST", n.base+"/api/v1/signatures/prepare", body, nil); resp.StatusCode != 400 {
 		t.Errorf("prepare with a revoked certificate: %d", resp.StatusCode)
 	}
+
+	// Renewal: a new certificate replaces a valid one of his, which is
+	// revoked as superseded; not a revoked one, nor someone else's.
+	enrol := func(v *visitor, replaces string) *http.Response {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		resp, _ := v.post("/profile/certificates", "/profile/certificates", url.Values{"csr": {request(k, pinflOf("+998901000001"))}, "replaces": {replaces}})
+		return resp
+	}
+	resp = enrol(aziz, "")
+	current := strings.TrimPrefix(resp.Header.Get("Location"), "/profile/certificates?issued=")
+	if resp := enrol(aziz, serial); resp.StatusCode != 422 {
+		t.Errorf("renewing a revoked certificate: %d", resp.StatusCode)
+	}
+	malika = newVisitor(t, n.base)
+	malika.loginTwoStep("+998901000002")
+	if resp := enrol(malika, current); resp.StatusCode != 404 {
+		t.Errorf("renewing someone else's certificate: %d", resp.StatusCode)
+	}
+	resp = enrol(aziz, current)
+	renewed := strings.TrimPrefix(resp.Header.Get("Location"), "/profile/certificates?issued=")
+	if resp.StatusCode != 303 || renewed == current {
+		t.Fatalf("renew: %d", resp.StatusCode)
+	}
+	if old, err := n.app.PKI.FindCertificate(ctx, current); err != nil || old.RevokedAt == nil || old.Reason != pki.ReasonSuperseded {
+		t.Errorf("the renewed certificate: %+v %v", old, err)
+	}
 }
 
 // loginTwoStep signs v in as phone with the demo password and a code: it

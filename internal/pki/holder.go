@@ -68,6 +68,18 @@ type certificatesView struct {
 	OfficerCSR string
 }
 
+// Renewable lists the holder's certificates still valid, which a new one
+// may replace.
+func (v certificatesView) Renewable() []*Certificate {
+	var out []*Certificate
+	for _, c := range v.Certificates {
+		if c.RevokedAt == nil && c.Profile == ProfilePerson {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Admin and RevokeBase set the certificate table for the holder.
 func (certificatesView) Admin() bool        { return false }
 func (certificatesView) RevokeBase() string { return "/profile/certificates" }
@@ -120,7 +132,8 @@ func (m *Module) renderCertificates(w http.ResponseWriter, r *http.Request, stat
 
 // enrol certifies the holder's request as a personal certificate with the
 // identity register's PINFL and names: at once, as the holder is signed in
-// and known to the register. A script (esign.js) sends the request it made
+// and known to the register. With "replaces" it renews: the certificate
+// named there, one of the holder's, is revoked as superseded. A script (esign.js) sends the request it made
 // in the browser and takes the chain as JSON; without one, a request from
 // `egov pki keygen` is pasted or uploaded and the page shows the result.
 func (m *Module) enrol(w http.ResponseWriter, r *http.Request) error {
@@ -131,10 +144,20 @@ func (m *Module) enrol(w http.ResponseWriter, r *http.Request) error {
 	}
 	csr, err := formCSR(r, "csr")
 	wantsJSON := acceptsJSON(r)
+	// Renewal: the new certificate supersedes one of the holder's own.
+	var old *Certificate
+	if serial := r.PostFormValue("replaces"); err == nil && serial != "" {
+		if old, err = m.ownCertificate(ctx, serial); err == nil && old.RevokedAt != nil {
+			err = apperr.Invalid(MsgAlreadyRevoked, map[string]string{"replaces": MsgAlreadyRevoked})
+		}
+	}
 	var c *Certificate
 	if err == nil {
 		c, err = m.svc.Issue(ctx, IssueRequest{Profile: ProfilePerson, CSR: csr, Owner: h.UserID, Actor: h.UserID,
 			Subject: Subject{PINFL: h.PINFL, GivenName: h.GivenName, Surname: h.Surname}})
+	}
+	if err == nil && old != nil {
+		_, err = m.svc.Revoke(ctx, h.UserID, old.Serial, ReasonSuperseded)
 	}
 	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID && !wantsJSON {
 		fields := e.Fields

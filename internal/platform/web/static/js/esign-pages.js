@@ -121,7 +121,8 @@
     const again = byId("key-password-again");
     pw.disabled = again.disabled = form.querySelector("button[type=submit]").disabled = false;
     onNewPassword(form, status, pw, again, async (password) => {
-      const { keyPair, out } = await requestCertificate(form, "/profile/certificates", {});
+      const replaces = byId("replaces");
+      const { keyPair, out } = await requestCertificate(form, "/profile/certificates", { replaces: replaces ? replaces.value : "" });
       const chain = out.chain.map((b) => S.fromBase64(b));
       await S.keyStore.save(keyPair, chain);
       offerDownload(byId("certificate-key-file"), await S.exportPKCS12(keyPair, chain, password), "application/x-pkcs12", out.serial + ".p12");
