@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,8 +65,16 @@ func (c *csrf) check(r *http.Request) error {
 	}
 	sent := r.Header.Get(csrfHeader)
 	if sent == "" {
+		var err error
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			_ = r.ParseMultipartForm(8 << 20)
+			err = r.ParseMultipartForm(8 << 20)
+		} else {
+			err = r.ParseForm()
+		}
+		// A form over the size limit is that, not a missing token.
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
 		}
 		sent = r.PostFormValue(csrfField)
 	}

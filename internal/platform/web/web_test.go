@@ -301,6 +301,20 @@ func TestBodyLimit(t *testing.T) {
 	if rec := f.do(req); rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: status %d, want 413", rec.Code)
 	}
+	// A form that carries its token in the body is too large, not
+	// missing its token.
+	for _, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		body := "csrf_token=" + token + "&note=" + strings.Repeat("a", 4096)
+		if strings.HasPrefix(ct, "multipart") {
+			body = "--x\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n" + strings.Repeat("a", 4096) + "\r\n--x--\r\n"
+		}
+		req := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(body))
+		req.AddCookie(cookie)
+		req.Header.Set("Content-Type", ct)
+		if rec := f.do(req); rec.Code != http.StatusRequestEntityTooLarge {
+			t.Errorf("oversized %s form: status %d, want 413", ct, rec.Code)
+		}
+	}
 }
 
 func TestRateLimitPerIP(t *testing.T) {
