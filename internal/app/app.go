@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/egovuz/egov/internal/bus"
 	"github.com/egovuz/egov/internal/catalog"
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/identity"
@@ -70,6 +71,8 @@ type App struct {
 	Workflow *workflow.Engine
 	// PKI is the certificate authority, timestamps and signatures.
 	PKI *pki.Service
+	// Exchange is the central registry of the interagency exchange bus.
+	Exchange *bus.Registry
 
 	identity  *identity.Module
 	pki       *pki.Module
@@ -98,12 +101,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), pki.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
+	return []db.Migrations{audit.Migrations(), pki.Migrations(), bus.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales(), bus.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -280,6 +283,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.identity.UseCertificates(a.PKI)
+	a.Exchange = bus.New(a.DB, a.clock, a.Audit)
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}
