@@ -397,7 +397,7 @@ func (r *Registry) Gateways(ctx context.Context) ([]Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list gateways: %w", err)
 	}
-	out, err := collect(rows, func(row interface{ Scan(...any) error }) (Gateway, error) {
+	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (Gateway, error) {
 		var g Gateway
 		err := row.Scan(&g.ID, &g.Member.Instance, &g.Member.MemberClass, &g.Member.MemberCode, &g.Name, &g.Address,
 			&g.AuthSerial, &g.SignSerial, &g.CreatedAt)
@@ -604,7 +604,7 @@ func (r *Registry) Services(ctx context.Context, provider xroad.ClientID) ([]*Se
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
-	out, err := collect(rows, scanService)
+	out, err := db.Collect(rows, scanService)
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
@@ -730,7 +730,7 @@ func (r *Registry) GroupMembers(ctx context.Context, group GroupID) ([]xroad.Cli
 	if err != nil {
 		return nil, fmt.Errorf("list group members: %w", err)
 	}
-	out, err := collect(rows, func(row interface{ Scan(...any) error }) (xroad.ClientID, error) {
+	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (xroad.ClientID, error) {
 		var c xroad.ClientID
 		err := row.Scan(&c.Instance, &c.MemberClass, &c.MemberCode, &c.Subsystem)
 		return c, err
@@ -751,7 +751,7 @@ func (r *Registry) ListClients(ctx context.Context) ([]Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
 	}
-	out, err := collect(rows, func(row interface{ Scan(...any) error }) (Client, error) {
+	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (Client, error) {
 		var c Client
 		err := row.Scan(&c.ID.Instance, &c.ID.MemberClass, &c.ID.MemberCode, &c.ID.Subsystem, &c.Name)
 		return c, err

@@ -197,7 +197,7 @@ func (r *Registry) FindRequests(ctx context.Context, f RequestFilter) ([]*Reques
 	if err != nil {
 		return nil, fmt.Errorf("find registration requests: %w", err)
 	}
-	out, err := collect(rows, scanRequest)
+	out, err := db.Collect(rows, scanRequest)
 	if err != nil {
 		return nil, fmt.Errorf("find registration requests: %w", err)
 	}

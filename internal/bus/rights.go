@@ -311,7 +311,7 @@ func (r *Registry) Rights(ctx context.Context, service xroad.ServiceID) ([]*Righ
 	if err != nil {
 		return nil, fmt.Errorf("list access rights: %w", err)
 	}
-	out, err := collect(rows, scanRight)
+	out, err := db.Collect(rows, scanRight)
 	if err != nil {
 		return nil, fmt.Errorf("list access rights: %w", err)
 	}
@@ -341,7 +341,7 @@ func (r *Registry) granted(ctx context.Context, client xroad.ClientID, service x
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row interface{ Scan(...any) error }) (Endpoint, error) {
+	return db.Collect(rows, func(row interface{ Scan(...any) error }) (Endpoint, error) {
 		var e Endpoint
 		err := row.Scan(&e.Method, &e.Path)
 		return e, err

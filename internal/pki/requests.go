@@ -338,7 +338,7 @@ func findRequests(ctx context.Context, q querier, f RequestFilter) ([]*Request, 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanRequest)
+	return db.Collect(rows, scanRequest)
 }
 
 // searchCertificates lists the certificates matching f, newest first.
@@ -359,7 +359,7 @@ func searchCertificates(ctx context.Context, q querier, f CertificateSearch) ([]
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanCertificate)
+	return db.Collect(rows, scanCertificate)
 }
 
 // placeholders adds values to w and returns their placeholders, comma
@@ -378,18 +378,4 @@ func limit(n int) int {
 		return 100
 	}
 	return n
-}
-
-// collect scans every row of rows with scan and closes them.
-func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

@@ -255,3 +255,18 @@ func Exists(ctx context.Context, tx *sql.Tx, query string, args ...any) (bool, e
 	}
 	return err == nil, err
 }
+
+// Collect scans every row of rows with scan and closes them: the loop every
+// list query writes.
+func Collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
