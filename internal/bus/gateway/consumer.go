@@ -1,0 +1,236 @@
+package gateway
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/egovuz/egov/internal/bus"
+	"github.com/egovuz/egov/internal/bus/xroad"
+)
+
+// LocalClients authenticates the member's own information systems to the
+// consumer gateway. The caller provides it (API keys are issued and stored
+// elsewhere); client certificates will be a second way.
+type LocalClients interface {
+	// ByAPIKey returns the subsystem the API key is bound to; ok is false
+	// when no subsystem holds the key.
+	ByAPIKey(ctx context.Context, key string) (client xroad.ClientID, ok bool, err error)
+}
+
+// ConsumerConfig configures a Consumer.
+type ConsumerConfig struct {
+	// Directory finds the provider gateways and lists the clients.
+	Directory ConsumerDirectory
+	// Member is the member whose gateway this is (no subsystem): only its
+	// subsystems may send requests through it.
+	Member xroad.ClientID
+	// LocalClients authenticates the information systems of Member.
+	LocalClients LocalClients
+	// Transport carries requests to provider gateways; nil means
+	// NewTransport(). Mutual TLS with the gateways' certificates will come
+	// in here.
+	Transport http.RoundTripper
+	// Timeout bounds each exchange with a provider gateway; 0 means
+	// DefaultExchangeTimeout.
+	Timeout time.Duration
+	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Parser holds the instance's member classes.
+	Parser xroad.Parser
+	// Logger receives the faults, with their causes; nil discards them.
+	Logger *slog.Logger
+}
+
+// Consumer is the consumer side of a gateway: an http.Handler for the r1
+// requests of the member's own information systems. It authenticates the
+// caller as the subsystem X-Road-Client names, sends the request to the
+// provider's gateway found in the registry, and relays the response only
+// if its X-Road-Request-Hash matches the request it sent. It answers
+// listClients itself.
+type Consumer struct {
+	cfg ConsumerConfig
+	log *slog.Logger
+}
+
+// NewConsumer checks cfg and returns the handler.
+func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
+	switch {
+	case cfg.Directory == nil || cfg.LocalClients == nil:
+		return nil, errors.New("bus gateway: consumer needs a directory and local clients")
+	case cfg.Member.Subsystem != "" || cfg.Parser.ValidateClientID(cfg.Member) != nil:
+		return nil, errors.New("bus gateway: consumer needs a valid member identifier without a subsystem")
+	case cfg.Timeout < 0 || cfg.MaxBodyBytes < 0:
+		return nil, errors.New("bus gateway: negative timeout or body limit")
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = NewTransport()
+	}
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultExchangeTimeout)
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	return &Consumer{cfg: cfg, log: orDiscard(cfg.Logger)}, nil
+}
+
+// ServeHTTP handles one request of a local information system.
+func (c *Consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := c.serve(w, r); err != nil {
+		writeError(w, r, c.log, xroad.OriginClientProxy, "", err)
+	}
+}
+
+// serve handles the request; when it returns an error, nothing has been
+// written yet.
+func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
+	req, err := c.cfg.Parser.ParseRequest(r)
+	if err != nil {
+		return err
+	}
+	if req.Meta == xroad.MetaListClients {
+		return c.listClients(w, r, req)
+	}
+	if err := c.authenticate(r, req.Client); err != nil {
+		return err
+	}
+	gw, err := c.providerGateway(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	ex, err := startExchange(w, r, req, c.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Timeout)
+	defer cancel()
+	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+gw.Address+"/", ex.outBody())
+	if err != nil {
+		return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "the provider gateway's address is invalid")
+	}
+	// The request target goes on exactly as the client wrote it: the
+	// provider gateway parses it again, and the hash covers it.
+	path, _, hasQuery := strings.Cut(r.RequestURI, "?")
+	out.URL.Opaque, out.URL.RawQuery, out.URL.ForceQuery = path, req.RawQuery, hasQuery && req.RawQuery == ""
+	if ex.body != nil {
+		out.ContentLength = r.ContentLength
+	}
+	out.Header = forwardHeaders(r.Header)
+	out.Header.Del(HeaderAPIKey)
+	setRequestXRoad(out.Header, ex)
+	ex.head = requestHead(out.Method, out.URL.RequestURI(), out.Header)
+
+	resp, err := c.cfg.Transport.RoundTrip(out)
+	if err != nil {
+		if tooLarge(err) {
+			return bodyTooLarge(c.cfg.MaxBodyBytes)
+		}
+		return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "cannot reach gateway %s of member %s", gw.Name, gw.Member)
+	}
+	defer resp.Body.Close()
+	digest, err := ex.bodyDigest(ctx)
+	if err != nil {
+		if tooLarge(err) {
+			return bodyTooLarge(c.cfg.MaxBodyBytes)
+		}
+		return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the request body failed")
+	}
+	if err := checkResponse(resp, ex, digest); err != nil {
+		return err
+	}
+	copyHeaders(w.Header(), resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	relayBody(w, r, c.log, resp.Body)
+	return nil
+}
+
+// authenticate checks that the request comes from the information system
+// of client, a subsystem of the gateway's member: the API key must be
+// given once and be bound to exactly that subsystem.
+func (c *Consumer) authenticate(r *http.Request, client xroad.ClientID) error {
+	keys := r.Header.Values(HeaderAPIKey)
+	if len(keys) != 1 || keys[0] == "" {
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied,
+			"the information system must authenticate with one %s header", HeaderAPIKey)
+	}
+	holder, ok, err := c.cfg.LocalClients.ByAPIKey(r.Context(), keys[0])
+	switch {
+	case err != nil:
+		return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "authenticating the information system failed")
+	case !ok:
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "the API key is not valid")
+	case client.Subsystem == "" || !ownedBy(client, c.cfg.Member):
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied,
+			"client %s is not a subsystem of member %s, which this gateway serves", client, c.cfg.Member)
+	case holder != client:
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "the API key is not one of client %s", client)
+	}
+	return nil
+}
+
+// providerGateway finds the gateway of the service's member, the one
+// X-Road-Security-Server names if it is given, else the first by name.
+func (c *Consumer) providerGateway(ctx context.Context, req *xroad.Request) (*bus.Gateway, error) {
+	gateways, err := c.cfg.Directory.Gateways(ctx)
+	if err != nil {
+		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeDatabaseError, "reading the registry failed")
+	}
+	member := req.Service.Client
+	member.Subsystem = ""
+	for i := range gateways {
+		g := &gateways[i]
+		if g.Member != member {
+			continue
+		}
+		if ss := req.SecurityServer; ss != nil {
+			owner := xroad.ClientID{Instance: ss.Instance, MemberClass: ss.MemberClass, MemberCode: ss.MemberCode}
+			if owner != member || ss.ServerCode != g.Name {
+				continue
+			}
+		}
+		return g, nil
+	}
+	if req.SecurityServer != nil {
+		return nil, xroad.Errorf(xroad.OriginClient, xroad.CodeInvalidSecurityServer,
+			"%s is not a gateway of member %s", req.SecurityServer, member)
+	}
+	return nil, xroad.Errorf(xroad.OriginClientProxy, xroad.CodeUnknownMember, "no gateway is registered for member %s", member)
+}
+
+// checkResponse refuses a response that is not bound to the request the
+// gateway sent: its X-Road-Request-Hash must be there once and match. Only
+// the provider gateway's own protocol errors (400 or 500 with
+// X-Road-Error) carry no hash and pass as they are; they hold no data.
+func checkResponse(resp *http.Response, ex *exchange, bodyDigest []byte) error {
+	if resp.Header.Get(xroad.HeaderError) != "" &&
+		(resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusInternalServerError) {
+		return nil
+	}
+	hashes := resp.Header.Values(xroad.HeaderRequestHash)
+	if len(hashes) != 1 || !xroad.CheckRequestHash(hashes[0], ex.head, bodyDigest) {
+		return xroad.Errorf(xroad.OriginClientProxy, xroad.CodeInvalidSignatureValue,
+			"the provider gateway's response does not carry the hash of the request sent")
+	}
+	return nil
+}
+
+// listClients answers GET /listClients[?xRoadInstance=] from the registry
+// (PR-META 2), by default for the gateway's own instance. The list is the
+// public part of the global configuration, so no authentication is asked.
+// The body is JSON, which X-Road gives for Accept: application/json; its
+// XML form is not offered.
+func (c *Consumer) listClients(w http.ResponseWriter, r *http.Request, req *xroad.Request) error {
+	clients, err := c.cfg.Directory.ListClients(r.Context())
+	if err != nil {
+		return failf(err, xroad.OriginClientProxy, xroad.CodeDatabaseError, "reading the registry failed")
+	}
+	body, err := listClientsBody(clients, cmp.Or(req.ListClientsInstance, c.cfg.Member.Instance))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	return nil
+}
