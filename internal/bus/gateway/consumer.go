@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -44,6 +45,11 @@ type ConsumerConfig struct {
 	Parser xroad.Parser
 	// Logger receives the faults, with their causes; nil discards them.
 	Logger *slog.Logger
+	// Security, if set, sends requests over mutual TLS to the provider
+	// gateway whose AuthSerial the registry gives, signs them and accepts
+	// only responses signed by the provider member (see Security). Nil
+	// Transport then means Security.ClientTransport().
+	Security *Security
 }
 
 // Consumer is the consumer side of a gateway: an http.Handler for the r1
@@ -66,6 +72,14 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 		return nil, errors.New("bus gateway: consumer needs a valid member identifier without a subsystem")
 	case cfg.Timeout < 0 || cfg.MaxBodyBytes < 0:
 		return nil, errors.New("bus gateway: negative timeout or body limit")
+	}
+	if cfg.Security != nil {
+		if err := cfg.Security.check(); err != nil {
+			return nil, err
+		}
+		if cfg.Transport == nil {
+			cfg.Transport = cfg.Security.ClientTransport()
+		}
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
@@ -105,7 +119,17 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), c.cfg.Timeout)
 	defer cancel()
-	out, err := http.NewRequestWithContext(ctx, req.Method, "http://"+gw.Address+"/", ex.outBody())
+	scheme := "http://"
+	if c.cfg.Security != nil {
+		scheme = "https://"
+		if _, err := ex.bufferBody(ctx); err != nil {
+			if tooLarge(err) {
+				return bodyTooLarge(c.cfg.MaxBodyBytes)
+			}
+			return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the request body failed")
+		}
+	}
+	out, err := http.NewRequestWithContext(ctx, req.Method, scheme+gw.Address+"/", ex.outBody())
 	if err != nil {
 		return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "the provider gateway's address is invalid")
 	}
@@ -115,16 +139,32 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	out.URL.Opaque, out.URL.RawQuery, out.URL.ForceQuery = path, req.RawQuery, hasQuery && req.RawQuery == ""
 	if ex.body != nil {
 		out.ContentLength = r.ContentLength
+		if ex.isBuffered {
+			out.ContentLength = int64(len(ex.buffered))
+		}
 	}
 	out.Header = forwardHeaders(r.Header)
 	out.Header.Del(HeaderAPIKey)
+	out.Header.Del(HeaderSignature)
 	setRequestXRoad(out.Header, ex)
 	ex.head = requestHead(out.Method, out.URL.RequestURI(), out.Header)
+	if c.cfg.Security != nil {
+		sig, err := c.cfg.Security.sign(ctx, xroad.RequestHash(ex.head, ex.digest))
+		if err != nil {
+			return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "signing the request failed")
+		}
+		ex.requestSignature = sig
+		out.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	}
 
 	resp, err := c.cfg.Transport.RoundTrip(out)
 	if err != nil {
-		if tooLarge(err) {
+		switch {
+		case tooLarge(err):
 			return bodyTooLarge(c.cfg.MaxBodyBytes)
+		case c.cfg.Security != nil && tlsFailed(err):
+			return failf(err, xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
+				"TLS authentication with gateway %s of member %s failed", gw.Name, gw.Member)
 		}
 		return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "cannot reach gateway %s of member %s", gw.Name, gw.Member)
 	}
@@ -139,10 +179,54 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := checkResponse(resp, ex, digest); err != nil {
 		return err
 	}
+	if c.cfg.Security == nil {
+		copyHeaders(w.Header(), resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		relayBody(w, r, c.log, resp.Body)
+		return nil
+	}
+	body, err := c.verifyResponse(ctx, resp, ex, gw)
+	if err != nil {
+		return err
+	}
 	copyHeaders(w.Header(), resp.Header)
+	w.Header().Del(HeaderSignature)
 	w.WriteHeader(resp.StatusCode)
-	relayBody(w, r, c.log, resp.Body)
+	_, _ = w.Write(body)
 	return nil
+}
+
+// verifyResponse checks, with Security, that the response came from the
+// gateway the registry gives for the provider (its TLS certificate's
+// serial is the gateway's AuthSerial) and, unless it is a gateway error,
+// that it is signed by the provider member; it returns the body, read
+// whole to check the signature before any of it is relayed.
+func (c *Consumer) verifyResponse(ctx context.Context, resp *http.Response, ex *exchange, gw *bus.Gateway) ([]byte, error) {
+	if serial := peerSerial(resp.TLS); serial == "" || serial != gw.AuthSerial {
+		return nil, xroad.Errorf(xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
+			"gateway %s of member %s did not authenticate with its registered certificate", gw.Name, gw.Member)
+	}
+	body, err := readLimited(resp.Body, c.cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the provider gateway's response failed")
+	}
+	if gatewayError(resp) {
+		return body, nil
+	}
+	sig, err := c.cfg.Security.verify(ctx, xroad.OriginClientProxy, ex.req.Service.Client,
+		responseHash(resp.StatusCode, resp.Header, body), resp.Header.Values(HeaderSignature))
+	if err != nil {
+		return nil, err
+	}
+	ex.responseSignature = sig
+	return body, nil
+}
+
+// gatewayError tells whether resp is a provider gateway's own protocol
+// error, which carries neither request hash nor signature.
+func gatewayError(resp *http.Response) bool {
+	return resp.Header.Get(xroad.HeaderError) != "" &&
+		(resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusInternalServerError)
 }
 
 // authenticate checks that the request comes from the information system
@@ -203,8 +287,7 @@ func (c *Consumer) providerGateway(ctx context.Context, req *xroad.Request) (*bu
 // the provider gateway's own protocol errors (400 or 500 with
 // X-Road-Error) carry no hash and pass as they are; they hold no data.
 func checkResponse(resp *http.Response, ex *exchange, bodyDigest []byte) error {
-	if resp.Header.Get(xroad.HeaderError) != "" &&
-		(resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusInternalServerError) {
+	if gatewayError(resp) {
 		return nil
 	}
 	hashes := resp.Header.Values(xroad.HeaderRequestHash)

@@ -11,14 +11,16 @@
 // members' gateways: it checks access rights, calls the provider service and
 // answers the metaservices listMethods, allowedMethods and getOpenAPI.
 //
-// The hop between the two gateways is plain HTTP here. Mutual TLS, message
-// signing and the message log plug in around the same steps: a TLS
-// http.RoundTripper as Consumer's Transport, and a signer and a verifier
-// working on the exchange's head and body digest (see exchange), which are
-// exactly what the request hash covers.
+// Without Security the hop between the two gateways is plain HTTP. With it
+// (ConsumerConfig.Security, ProviderConfig.Security) the gateways speak
+// mutual TLS with their registered gateway-auth certificates, the consumer
+// signs the request hash and the provider the response (HeaderSignature),
+// and each side verifies the other's; the signatures stay on the exchange
+// for the message log.
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha512"
 	"errors"
@@ -102,6 +104,17 @@ type exchange struct {
 	head []byte
 	// body reads and digests the request body; nil when there is none.
 	body *digestBody
+	// buffered and digest are the whole body and its digest once
+	// bufferBody has read it ahead, for signing or verifying; isBuffered
+	// tells that it has.
+	buffered   []byte
+	digest     []byte
+	isBuffered bool
+	// requestSignature and responseSignature are the DER signatures of
+	// the request hash and of the response hash (see HeaderSignature),
+	// made or verified here, for the message log; nil without Security.
+	requestSignature  []byte
+	responseSignature []byte
 }
 
 // unhashedHeaders are the headers a transport may add, drop or rewrite on
@@ -240,6 +253,9 @@ func startExchange(w http.ResponseWriter, r *http.Request, req *xroad.Request, m
 // outBody returns the body to send to the next hop, as http.Request.Body
 // wants it.
 func (ex *exchange) outBody() io.ReadCloser {
+	if ex.isBuffered {
+		return io.NopCloser(bytes.NewReader(ex.buffered))
+	}
 	if ex.body == nil {
 		return http.NoBody
 	}
@@ -248,6 +264,9 @@ func (ex *exchange) outBody() io.ReadCloser {
 
 // bodyDigest finishes reading the request body; nil for none.
 func (ex *exchange) bodyDigest(ctx context.Context) ([]byte, error) {
+	if ex.isBuffered {
+		return ex.digest, nil
+	}
 	if ex.body == nil {
 		return nil, nil
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -37,6 +38,11 @@ type ProviderConfig struct {
 	Parser xroad.Parser
 	// Logger receives the faults, with their causes; nil discards them.
 	Logger *slog.Logger
+	// Security, if set, accepts requests only over mutual TLS (serve with
+	// Security.ServerTLSConfig) from a gateway of the member X-Road-Client
+	// names, signed by that member, and signs the responses (see
+	// Security).
+	Security *Security
 }
 
 // Provider is the provider side of a gateway: an http.Handler for the r1
@@ -62,6 +68,11 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 		return nil, errors.New("bus gateway: provider needs a valid member identifier without a subsystem")
 	case cfg.Timeout < 0 || cfg.MaxBodyBytes < 0:
 		return nil, errors.New("bus gateway: negative timeout or body limit")
+	}
+	if cfg.Security != nil {
+		if err := cfg.Security.check(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
@@ -94,15 +105,35 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, requestID strin
 	if !ownedBy(req.Service.Client, p.cfg.Member) {
 		return unknownService(req.Service)
 	}
+	if sec := p.cfg.Security; sec != nil {
+		if err := sec.checkCaller(r.Context(), r.TLS, req.Client); err != nil {
+			return err
+		}
+	}
 	ex, err := startExchange(w, r, req, p.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
 	}
+	// The signature is not part of what it signs, and no service sees it.
+	sigs := r.Header.Values(HeaderSignature)
+	r.Header.Del(HeaderSignature)
 	// The hash covers the request as it arrived, before anything here
 	// changes its headers.
 	ex.head = requestHead(r.Method, r.RequestURI, r.Header)
 	ctx, cancel := context.WithTimeout(r.Context(), p.cfg.Timeout)
 	defer cancel()
+	if sec := p.cfg.Security; sec != nil {
+		// The signature is checked before the service sees anything, so
+		// the body is read ahead.
+		digest, err := ex.bufferBody(ctx)
+		if err != nil {
+			return p.bodyError(err)
+		}
+		if ex.requestSignature, err = sec.verify(ctx, xroad.OriginServerProxy, req.Client,
+			xroad.RequestHash(ex.head, digest), sigs); err != nil {
+			return err
+		}
+	}
 	if req.Meta != xroad.MetaNone {
 		return p.serveMeta(ctx, w, ex, requestID)
 	}
@@ -137,6 +168,9 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 	out.URL = target
 	if ex.body != nil {
 		out.ContentLength = r.ContentLength
+		if ex.isBuffered {
+			out.ContentLength = int64(len(ex.buffered))
+		}
 	}
 	out.Header = forwardHeaders(r.Header)
 	setRequestXRoad(out.Header, ex)
@@ -164,12 +198,44 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 	// X-Road response headers are replaced, and an X-Road-Error of its
 	// making would pass its failure off as the bus's.
 	for _, name := range []string{xroad.HeaderClient, xroad.HeaderService, xroad.HeaderID, xroad.HeaderRequestID,
-		xroad.HeaderRequestHash, xroad.HeaderError} {
+		xroad.HeaderRequestHash, xroad.HeaderError, HeaderSignature} {
 		h.Del(name)
 	}
 	setResponseXRoad(h, ex, requestID, digest)
-	w.WriteHeader(resp.StatusCode)
-	relayBody(w, r, p.log, resp.Body)
+	if p.cfg.Security == nil {
+		w.WriteHeader(resp.StatusCode)
+		relayBody(w, r, p.log, resp.Body)
+		return nil
+	}
+	body, err := readLimited(resp.Body, p.cfg.MaxBodyBytes)
+	if err != nil {
+		for name := range h {
+			delete(h, name)
+		}
+		return failf(err, xroad.OriginServerProxy, xroad.CodeServiceFailed, "the provider service's response could not be read whole")
+	}
+	return p.writeSigned(ctx, w, ex, resp.StatusCode, body)
+}
+
+// writeSigned sends a response with Security: signed by the member over
+// its status, headers and body (see responseHash). The body was read
+// whole, so the headers are final: none is added by sniffing.
+func (p *Provider) writeSigned(ctx context.Context, w http.ResponseWriter, ex *exchange, status int, body []byte) error {
+	h := w.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil
+	}
+	sig, err := p.cfg.Security.sign(ctx, responseHash(status, h, body))
+	if err != nil {
+		for name := range h {
+			delete(h, name)
+		}
+		return failf(err, xroad.OriginServerProxy, xroad.CodeInternalError, "signing the response failed")
+	}
+	ex.responseSignature = sig
+	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 	return nil
 }
 
@@ -242,6 +308,9 @@ func (p *Provider) serveMeta(ctx context.Context, w http.ResponseWriter, ex *exc
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	setResponseXRoad(h, ex, requestID, digest)
+	if p.cfg.Security != nil {
+		return p.writeSigned(ctx, w, ex, http.StatusOK, body)
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 	return nil
