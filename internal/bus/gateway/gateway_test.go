@@ -166,7 +166,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	downAddr := down.Addr().String()
 	_ = down.Close()
 
-	prov, err := gateway.NewProvider(gateway.ProviderConfig{Directory: e.reg, Member: civil, Timeout: 500 * time.Millisecond,
+	prov, err := gateway.NewProvider(gateway.ProviderConfig{Directory: e.reg, Member: civil, Timeout: 2 * time.Second,
 		MaxBodyBytes: 4096})
 	if err != nil {
 		t.Fatal(err)
