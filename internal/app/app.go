@@ -73,6 +73,9 @@ type App struct {
 	PKI *pki.Service
 	// Exchange is the central registry of the interagency exchange bus.
 	Exchange *bus.Registry
+	// DataTracker records who asked the exchange about a person; the
+	// person's profile lists it.
+	DataTracker *bus.Tracker
 
 	identity  *identity.Module
 	pki       *pki.Module
@@ -284,6 +287,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	a.identity.UseCertificates(a.PKI)
 	a.Exchange = bus.New(a.DB, a.clock, a.Audit)
+	a.DataTracker = bus.NewTracker(a.DB, a.clock)
+	a.identity.UseDataAccesses(busTracker{tracker: a.DataTracker, registry: a.Exchange})
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}

@@ -39,7 +39,10 @@ type Module struct {
 	ipLimit *web.Limiter
 	// certs checks e-signature sign-ins; nil turns them off.
 	certs Certificates
-	pages struct {
+	// accesses tells who looked at a person's data; nil leaves it off the
+	// profile.
+	accesses DataAccesses
+	pages    struct {
 		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser, org, loginCertificate *web.Page
 	}
 }
@@ -242,6 +245,10 @@ type profileView struct {
 	User            *User
 	Representations []Representation
 	Roles           []roleLine
+	// Tracked tells whether the data tracker is on, and DataAccesses are
+	// its latest entries about the person.
+	Tracked      bool
+	DataAccesses []DataAccess
 }
 
 // roleLine is a role as the profile shows it, with its agency's name.
@@ -264,9 +271,14 @@ func (m *Module) showProfile(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range agencies {
 		names[a.ID] = a.Name(web.Locale(r.Context()))
 	}
-	v := profileView{User: p.User, Representations: reps}
+	v := profileView{User: p.User, Representations: reps, Tracked: m.accesses != nil}
 	for _, g := range p.Grants {
 		v.Roles = append(v.Roles, roleLine{Role: g.Role, Agency: names[g.AgencyID]})
+	}
+	if v.Tracked {
+		if v.DataAccesses, err = m.accesses.Accesses(r.Context(), p.User.PINFL, dataAccessLimit); err != nil {
+			return err
+		}
 	}
 	return m.pages.profile.Render(w, r, http.StatusOK, v)
 }

@@ -139,8 +139,9 @@ func fakeProvider(w http.ResponseWriter, r *http.Request) {
 // gateway for the tax member.
 type env struct {
 	reg      *bus.Registry
-	service  recorder // what the civil registry received
-	atGW     recorder // what the provider gateway received
+	tracker  *bus.Tracker // the provider gateway's data tracker
+	service  recorder     // what the civil registry received
+	atGW     recorder     // what the provider gateway received
 	provider *httptest.Server
 	consumer *httptest.Server
 }
@@ -149,7 +150,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := clock.System{}
-	e := &env{reg: bus.New(d, c, audit.New(d, c))}
+	e := &env{reg: bus.New(d, c, audit.New(d, c)), tracker: bus.NewTracker(d, c)}
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
@@ -167,7 +168,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	_ = down.Close()
 
 	prov, err := gateway.NewProvider(gateway.ProviderConfig{Directory: e.reg, Member: civil, Timeout: 2 * time.Second,
-		MaxBodyBytes: 4096})
+		MaxBodyBytes: 4096, Tracker: e.tracker})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/egovuz/egov/internal/bus"
 	"github.com/egovuz/egov/internal/bus/xroad"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/db"
@@ -43,7 +44,20 @@ type ProviderConfig struct {
 	// names, signed by that member, and signs the responses (see
 	// Security).
 	Security *Security
+	// Tracker, if set, records the service calls about a person (see
+	// Tracker); nil records none.
+	Tracker Tracker
 }
+
+// Tracker records who asked about a person: bus.Tracker, the data tracker
+// a person's profile page reads.
+type Tracker interface {
+	Record(ctx context.Context, a bus.Access) error
+}
+
+// trackTimeout bounds recording an access, which runs after the service
+// answered and so outside the service's timeout.
+const trackTimeout = 5 * time.Second
 
 // Provider is the provider side of a gateway: an http.Handler for the r1
 // requests that consumer gateways send it. It checks the service and the
@@ -188,6 +202,7 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 		return failf(err, xroad.OriginServerProxy, xroad.CodeServiceFailed, "the provider service did not answer")
 	}
 	defer resp.Body.Close()
+	p.track(r.Context(), ex)
 	digest, err := ex.bodyDigest(ctx)
 	if err != nil {
 		return p.bodyError(err)
@@ -215,6 +230,28 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 		return failf(err, xroad.OriginServerProxy, xroad.CodeServiceFailed, "the provider service's response could not be read whole")
 	}
 	return p.writeSigned(ctx, w, ex, resp.StatusCode, body)
+}
+
+// track records, with the Tracker, that the exchange ex reached its service
+// on behalf of the person its X-Road-UserId names, if it names one. The
+// service has answered by then, so a failure here is only logged: the
+// consumer still gets the answer. The recording outlives the consumer
+// hanging up, since the service has been called all the same.
+func (p *Provider) track(ctx context.Context, ex *exchange) {
+	if p.cfg.Tracker == nil {
+		return
+	}
+	pinfl, ok := bus.PINFLOf(ex.req.UserID)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), trackTimeout)
+	defer cancel()
+	if err := p.cfg.Tracker.Record(ctx, bus.Access{PINFL: pinfl, Client: ex.req.Client.String(),
+		Service: ex.req.Service.String(), Issue: ex.req.Issue, QueryID: ex.id}); err != nil {
+		p.log.ErrorContext(ctx, "bus gateway: recording a data access failed", "query_id", ex.id,
+			"client", ex.req.Client.String(), "service", ex.req.Service.String(), "err", err)
+	}
 }
 
 // writeSigned sends a response with Security: signed by the member over

@@ -151,6 +151,7 @@ func (s *Security) ServerTLSConfig() *tls.Config {
 	t := s.Trust
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		MaxVersion:   gatewayTLSVersion,
 		Certificates: []tls.Certificate{s.Auth},
 		// Verified in VerifyConnection against our roots only.
 		ClientAuth: tls.RequireAnyClientCert,
@@ -173,6 +174,7 @@ func (s *Security) clientTLSConfig(addr string) *tls.Config {
 	}
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		MaxVersion:   gatewayTLSVersion,
 		ServerName:   host,
 		Certificates: []tls.Certificate{s.Auth},
 		// The chain and the serial are checked in VerifyConnection.
@@ -205,6 +207,14 @@ func (s *Security) ClientTransport() *http.Transport {
 	tr.TLSHandshakeTimeout = dialTimeout
 	return tr
 }
+
+// gatewayTLSVersion is the TLS version between gateways: 1.2, as X-Road's
+// security servers use between them. In it the provider refuses a client
+// certificate inside the handshake, so the consumer always learns of the
+// refusal as an alert; under 1.3 the refusal comes after the client's
+// handshake has finished, and may reach it as a reset connection, which
+// cannot be told from a network failure.
+const gatewayTLSVersion = tls.VersionTLS12
 
 // tlsFailed reports whether err is a TLS authentication failure: this
 // side refused the peer's certificate, or the peer refused ours (crypto/tls
