@@ -50,6 +50,17 @@ type ConsumerConfig struct {
 	// only responses signed by the provider member (see Security). Nil
 	// Transport then means Security.ClientTransport().
 	Security *Security
+	// Log, if set, records every response the gateway relays from a
+	// provider gateway, a provider gateway's own error among them, before
+	// relaying it, and refuses requests while Log.Healthy fails; nil logs
+	// nothing.
+	Log MessageLog
+	// GatewayName is the name the log keys the gateway's records by;
+	// required with Log.
+	GatewayName string
+	// MaxTimestampAge is how long records may wait for a timestamp before
+	// the gateway refuses requests; 0 means DefaultMaxTimestampAge.
+	MaxTimestampAge time.Duration
 }
 
 // Consumer is the consumer side of a gateway: an http.Handler for the r1
@@ -59,8 +70,9 @@ type ConsumerConfig struct {
 // if its X-Road-Request-Hash matches the request it sent. It answers
 // listClients itself.
 type Consumer struct {
-	cfg ConsumerConfig
-	log *slog.Logger
+	cfg  ConsumerConfig
+	log  *slog.Logger
+	logs messageLog
 }
 
 // NewConsumer checks cfg and returns the handler.
@@ -81,12 +93,16 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 			cfg.Transport = cfg.Security.ClientTransport()
 		}
 	}
+	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginClientProxy)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultExchangeTimeout)
 	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
-	return &Consumer{cfg: cfg, log: orDiscard(cfg.Logger)}, nil
+	return &Consumer{cfg: cfg, log: orDiscard(cfg.Logger), logs: logs}, nil
 }
 
 // ServeHTTP handles one request of a local information system.
@@ -107,6 +123,9 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 		return c.listClients(w, r, req)
 	}
 	if err := c.authenticate(r, req.Client); err != nil {
+		return err
+	}
+	if err := c.logs.healthy(r.Context()); err != nil {
 		return err
 	}
 	gw, err := c.providerGateway(r.Context(), req)
@@ -176,10 +195,14 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the request body failed")
 	}
+	ex.requestHash = xroad.RequestHash(ex.head, digest)
 	if err := checkResponse(resp, ex, digest); err != nil {
 		return err
 	}
 	if c.cfg.Security == nil {
+		if err := c.logs.record(ctx, ex, resp.StatusCode); err != nil {
+			return err
+		}
 		copyHeaders(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		relayBody(w, r, c.log, resp.Body)
@@ -187,6 +210,9 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	body, err := c.verifyResponse(ctx, resp, ex, gw)
 	if err != nil {
+		return err
+	}
+	if err := c.logs.record(ctx, ex, resp.StatusCode); err != nil {
 		return err
 	}
 	copyHeaders(w.Header(), resp.Header)
@@ -213,12 +239,13 @@ func (c *Consumer) verifyResponse(ctx context.Context, resp *http.Response, ex *
 	if gatewayError(resp) {
 		return body, nil
 	}
+	hash := responseHash(resp.StatusCode, resp.Header, body)
 	sig, err := c.cfg.Security.verify(ctx, xroad.OriginClientProxy, ex.req.Service.Client,
-		responseHash(resp.StatusCode, resp.Header, body), resp.Header.Values(HeaderSignature))
+		hash, resp.Header.Values(HeaderSignature))
 	if err != nil {
 		return nil, err
 	}
-	ex.responseSignature = sig
+	ex.responseHash, ex.responseSignature = hash, sig
 	return body, nil
 }
 

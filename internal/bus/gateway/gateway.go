@@ -94,8 +94,8 @@ func NewTransport() *http.Transport {
 }
 
 // exchange is one request passing a gateway: the request as parsed, the
-// identifiers it carries and what the request hash covers. The signature and
-// the message log record will be made from the same head and body digest.
+// identifiers it carries, what the request hash covers, and the hashes and
+// signatures that the message log records.
 type exchange struct {
 	req *xroad.Request
 	// id is X-Road-Id: the consumer's own, or one the gateway generated.
@@ -115,6 +115,11 @@ type exchange struct {
 	// made or verified here, for the message log; nil without Security.
 	requestSignature  []byte
 	responseSignature []byte
+	// requestHash is X-Road-Request-Hash once the body has been read to
+	// its end; responseHash is the hash the response signature covers
+	// (see responseHash), empty without Security.
+	requestHash  string
+	responseHash string
 }
 
 // unhashedHeaders are the headers a transport may add, drop or rewrite on

@@ -47,6 +47,16 @@ type ProviderConfig struct {
 	// Tracker, if set, records the service calls about a person (see
 	// Tracker); nil records none.
 	Tracker Tracker
+	// Log, if set, records every response the gateway relays from a
+	// service or gives to a metaservice, before relaying it, and refuses
+	// messages while Log.Healthy fails; nil logs nothing.
+	Log MessageLog
+	// GatewayName is the name the log keys the gateway's records by;
+	// required with Log.
+	GatewayName string
+	// MaxTimestampAge is how long records may wait for a timestamp before
+	// the gateway refuses messages; 0 means DefaultMaxTimestampAge.
+	MaxTimestampAge time.Duration
 }
 
 // Tracker records who asked about a person: bus.Tracker, the data tracker
@@ -69,8 +79,9 @@ const trackTimeout = 5 * time.Second
 // The caller's identity is, for now, what X-Road-Client says; mutual TLS
 // will tie it to the consumer gateway's certificate.
 type Provider struct {
-	cfg ProviderConfig
-	log *slog.Logger
+	cfg  ProviderConfig
+	log  *slog.Logger
+	logs messageLog
 }
 
 // NewProvider checks cfg and returns the handler.
@@ -88,12 +99,16 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 			return nil, err
 		}
 	}
+	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginServerProxy)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
 	}
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultServiceTimeout)
 	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
-	return &Provider{cfg: cfg, log: orDiscard(cfg.Logger)}, nil
+	return &Provider{cfg: cfg, log: orDiscard(cfg.Logger), logs: logs}, nil
 }
 
 // ServeHTTP handles one request from a consumer gateway. Every exchange
@@ -123,6 +138,9 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request, requestID strin
 		if err := sec.checkCaller(r.Context(), r.TLS, req.Client); err != nil {
 			return err
 		}
+	}
+	if err := p.logs.healthy(r.Context()); err != nil {
+		return err
 	}
 	ex, err := startExchange(w, r, req, p.cfg.MaxBodyBytes)
 	if err != nil {
@@ -207,6 +225,7 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err != nil {
 		return p.bodyError(err)
 	}
+	ex.requestHash = xroad.RequestHash(ex.head, digest)
 	h := w.Header()
 	copyHeaders(h, resp.Header)
 	// The service must not speak for the gateway (PR-REST 4.3): its own
@@ -216,17 +235,19 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 		xroad.HeaderRequestHash, xroad.HeaderError, HeaderSignature} {
 		h.Del(name)
 	}
-	setResponseXRoad(h, ex, requestID, digest)
+	setResponseXRoad(h, ex, requestID)
 	if p.cfg.Security == nil {
+		if err := p.logs.record(ctx, ex, resp.StatusCode); err != nil {
+			clear(h)
+			return err
+		}
 		w.WriteHeader(resp.StatusCode)
 		relayBody(w, r, p.log, resp.Body)
 		return nil
 	}
 	body, err := readLimited(resp.Body, p.cfg.MaxBodyBytes)
 	if err != nil {
-		for name := range h {
-			delete(h, name)
-		}
+		clear(h)
 		return failf(err, xroad.OriginServerProxy, xroad.CodeServiceFailed, "the provider service's response could not be read whole")
 	}
 	return p.writeSigned(ctx, w, ex, resp.StatusCode, body)
@@ -255,21 +276,25 @@ func (p *Provider) track(ctx context.Context, ex *exchange) {
 }
 
 // writeSigned sends a response with Security: signed by the member over
-// its status, headers and body (see responseHash). The body was read
+// its status, headers and body (see responseHash), and recorded in the
+// message log before it is sent. The body was read
 // whole, so the headers are final: none is added by sniffing.
 func (p *Provider) writeSigned(ctx context.Context, w http.ResponseWriter, ex *exchange, status int, body []byte) error {
 	h := w.Header()
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = nil
 	}
-	sig, err := p.cfg.Security.sign(ctx, responseHash(status, h, body))
+	ex.responseHash = responseHash(status, h, body)
+	sig, err := p.cfg.Security.sign(ctx, ex.responseHash)
 	if err != nil {
-		for name := range h {
-			delete(h, name)
-		}
+		clear(h)
 		return failf(err, xroad.OriginServerProxy, xroad.CodeInternalError, "signing the response failed")
 	}
 	ex.responseSignature = sig
+	if err := p.logs.record(ctx, ex, status); err != nil {
+		clear(h)
+		return err
+	}
 	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -342,11 +367,16 @@ func (p *Provider) serveMeta(ctx context.Context, w http.ResponseWriter, ex *exc
 	if err != nil {
 		return p.bodyError(err)
 	}
+	ex.requestHash = xroad.RequestHash(ex.head, digest)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	setResponseXRoad(h, ex, requestID, digest)
+	setResponseXRoad(h, ex, requestID)
 	if p.cfg.Security != nil {
 		return p.writeSigned(ctx, w, ex, http.StatusOK, body)
+	}
+	if err := p.logs.record(ctx, ex, http.StatusOK); err != nil {
+		clear(h)
+		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -354,13 +384,14 @@ func (p *Provider) serveMeta(ctx context.Context, w http.ResponseWriter, ex *exc
 }
 
 // setResponseXRoad sets the X-Road headers of a response (PR-REST 4.3),
-// binding it to the request by the request hash.
-func setResponseXRoad(h http.Header, ex *exchange, requestID string, bodyDigest []byte) {
+// binding it to the request by the request hash, which must have been
+// computed.
+func setResponseXRoad(h http.Header, ex *exchange, requestID string) {
 	h.Set(xroad.HeaderClient, ex.req.Client.String())
 	h.Set(xroad.HeaderService, ex.req.Service.String())
 	h.Set(xroad.HeaderID, ex.id)
 	h.Set(xroad.HeaderRequestID, requestID)
-	h.Set(xroad.HeaderRequestHash, xroad.RequestHash(ex.head, bodyDigest))
+	h.Set(xroad.HeaderRequestHash, ex.requestHash)
 }
 
 // directoryError turns a registry failure into the protocol's error: an

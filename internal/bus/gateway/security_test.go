@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ import (
 // served over mutual TLS, with the certificates of the members' gateways.
 type secEnv struct {
 	ca       *pki.Service
+	db       *db.DB
+	clock    *clock.Manual
 	reg      *bus.Registry
 	trust    *gateway.Trust
 	chain    []*x509.Certificate
@@ -47,7 +50,9 @@ type secEnv struct {
 	egov     *gateway.Security // the consumer gateway's
 	tax      *gateway.Security // another member's gateway
 	provider *httptest.Server
-	service  recorder
+	// prov is the handler provider serves, which a test may replace.
+	prov    atomic.Pointer[gateway.Provider]
+	service recorder
 	// sigs are the X-Egov-Signature headers the provider gateway received.
 	sigs chan string
 }
@@ -107,7 +112,7 @@ func newSecEnv(t *testing.T) *secEnv {
 	if _, err := ca.CreateIssuingCA(ctx, "operator", root, "egov Test Issuing CA 1", "egov"); err != nil {
 		t.Fatal(err)
 	}
-	e := &secEnv{ca: ca, reg: bus.New(d, clk, log), sigs: make(chan string, 16)}
+	e := &secEnv{ca: ca, db: d, clock: clk, reg: bus.New(d, clk, log), sigs: make(chan string, 16)}
 	if e.chain, err = ca.Chain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +127,13 @@ func newSecEnv(t *testing.T) *secEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.prov.Store(prov)
 	e.provider = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case e.sigs <- r.Header.Get(gateway.HeaderSignature):
 		default:
 		}
-		prov.ServeHTTP(w, r)
+		e.prov.Load().ServeHTTP(w, r)
 	}))
 	e.provider.TLS = e.civil.ServerTLSConfig()
 	e.provider.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
