@@ -8,9 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/platform/benchtest"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
 )
 
@@ -143,49 +142,24 @@ func benchmarkServers(b *testing.B, bases []string, natsURL string) {
 		b.Fatal(err)
 	}
 
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for w := range 32 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				t0 := time.Now()
-				var in struct{ ID string }
-				body := fmt.Sprintf(`{"agency": "adliya", "variables": {"amount": %d}}`, i%200)
-				resp, err := callJSON(admin.c, adminToken, "POST", bases[(w+i)%len(bases)]+"/api/v1/processes/reference-benchmark/instances", body, &in)
-				if err != nil || resp.StatusCode != 201 {
-					b.Errorf("start: %v %v", resp, err)
-					return
-				}
-				if err := news.completeWhenReady(in.ID, func(task string) error {
-					resp, err := callJSON(officer.c, officerToken, "POST", bases[(w+i+1)%len(bases)]+"/api/v1/tasks/"+task+"/complete", `{"variables": {"decision": "approve"}}`, nil)
-					if err == nil && resp.StatusCode != 204 {
-						err = fmt.Errorf("complete: %s", resp.Status)
-					}
-					return err
-				}); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[i] = time.Since(t0)
+	benchtest.Clients(b, 32, "instances/s", func(client, i int) error {
+		var in struct{ ID string }
+		body := fmt.Sprintf(`{"agency": "adliya", "variables": {"amount": %d}}`, i%200)
+		resp, err := callJSON(admin.c, adminToken, "POST", bases[(client+i)%len(bases)]+"/api/v1/processes/reference-benchmark/instances", body, &in)
+		if err == nil && resp.StatusCode != 201 {
+			err = fmt.Errorf("start: %s", resp.Status)
+		}
+		if err != nil {
+			return err
+		}
+		return news.completeWhenReady(in.ID, func(task string) error {
+			resp, err := callJSON(officer.c, officerToken, "POST", bases[(client+i+1)%len(bases)]+"/api/v1/tasks/"+task+"/complete", `{"variables": {"decision": "approve"}}`, nil)
+			if err == nil && resp.StatusCode != 204 {
+				err = fmt.Errorf("complete: %s", resp.Status)
 			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "instances/s")
-	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+			return err
+		})
+	})
 }
 
 // instanceEvents hands each client the events of its instance as NATS delivers

@@ -3,12 +3,10 @@ package workflow_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/egovuz/egov/internal/platform/benchtest"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
@@ -39,42 +37,14 @@ func BenchmarkReferenceProcess(b *testing.B) {
 				if _, err := engines[0].Deploy(ctx, "bench", reference); err != nil {
 					b.Fatal(err)
 				}
-				lat := make([]time.Duration, b.N)
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				b.ResetTimer()
-				start := time.Now()
-				for w := range 32 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						e := engines[w%nodes]
-						for {
-							i := int(next.Add(1)) - 1
-							if i >= b.N {
-								return
-							}
-							t0 := time.Now()
-							id, err := e.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": i % 200}})
-							if err != nil {
-								b.Error(err)
-								return
-							}
-							if err := news.completeWhenReady(ctx, e, id); err != nil {
-								b.Error(err)
-								return
-							}
-							lat[i] = time.Since(t0)
-						}
-					}()
-				}
-				wg.Wait()
-				elapsed := time.Since(start)
-				b.StopTimer()
-				slices.Sort(lat)
-				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "instances/s")
-				b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
-				b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+				benchtest.Clients(b, 32, "instances/s", func(client, i int) error {
+					e := engines[client%nodes]
+					id, err := e.Start(ctx, workflow.StartRequest{Key: "reference", AgencyID: "adliya", Variables: map[string]any{"amount": i % 200}})
+					if err != nil {
+						return err
+					}
+					return news.completeWhenReady(ctx, e, id)
+				})
 			})
 		}
 	}
