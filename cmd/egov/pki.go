@@ -108,7 +108,7 @@ func pkiInitRoot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := app.WriteRoot(out, root, pw); err != nil {
+	if err := root.WriteFiles(out, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "root CA %q valid until %s written to %s\n", root.Cert.Subject.CommonName, root.Cert.NotAfter.Format("2006-01-02"), filepath.Join(out, "root.p12"))
@@ -194,10 +194,10 @@ func pkiKeygen(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeNew(out+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
+	if err := pki.WriteNewFile(out+".key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
 		return err
 	}
-	if err := writeNew(out+".csr", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})); err != nil {
+	if err := pki.WriteNewFile(out+".csr", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "key %s.key (keep it; it never leaves you) and request %s.csr (send it to enrol)\n", out, out)
@@ -245,23 +245,9 @@ func pkiSign(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := writeNew(out, sig); err != nil {
+	if err := pki.WriteNewFile(out, sig); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s signature of %s by %s written to %s\n", opts.Level, in, kf.Cert.Subject.CommonName, out)
 	return nil
-}
-
-// writeNew writes a file that must not exist yet, readable by its owner
-// only.
-func writeNew(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"encoding/pem"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -47,42 +45,12 @@ func (a *App) loadDemoPKI(ctx context.Context) error {
 		if root, err = pki.GenerateRoot(demoRootName, a.clock.Now(), 0); err != nil {
 			return err
 		}
-		if err := WriteRoot(dir, root, identity.DemoPassword); err != nil {
+		if err := root.WriteFiles(dir, identity.DemoPassword); err != nil {
 			return err
 		}
 	}
 	_, err = a.PKI.CreateIssuingCA(ctx, "demo", root, demoIssuingName, "egov demo")
 	return err
-}
-
-// WriteRoot writes a root CA for its operator into dir: root.p12 (the
-// certificate and key, protected by password) and root.pem (the
-// certificate alone, to trust). Existing files are not overwritten.
-func WriteRoot(dir string, root *pki.Root, password string) error {
-	p12, err := root.Marshal(password)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("root CA folder: %w", err)
-	}
-	for name, data := range map[string][]byte{
-		"root.p12": p12,
-		"root.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Cert.Raw}),
-	} {
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("write root CA: %w", err)
-		}
-		_, err = f.Write(data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("write root CA: %w", err)
-		}
-	}
-	return nil
 }
 
 // pkiHolders tells the certificate pages who is signed in, with the

@@ -7,9 +7,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -160,4 +163,39 @@ func subjectKeyID(pub any) ([]byte, error) {
 	}
 	sum := sha256.Sum256(spki.Key.Bytes)
 	return sum[:20], nil
+}
+
+// WriteFiles writes the root for its operator into dir: root.p12 (the
+// certificate and key, protected by password) and root.pem (the
+// certificate alone, to trust). Existing files are not overwritten.
+func (r *Root) WriteFiles(dir, password string) error {
+	p12, err := r.Marshal(password)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("root CA folder: %w", err)
+	}
+	if err := WriteNewFile(filepath.Join(dir, "root.p12"), p12); err != nil {
+		return fmt.Errorf("write root CA: %w", err)
+	}
+	if err := WriteNewFile(filepath.Join(dir, "root.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.Cert.Raw})); err != nil {
+		return fmt.Errorf("write root CA: %w", err)
+	}
+	return nil
+}
+
+// WriteNewFile writes a file of keys, requests or signatures that must not
+// exist yet (nothing a holder keeps is overwritten), readable by its owner
+// only.
+func WriteNewFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
