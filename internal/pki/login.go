@@ -1,11 +1,12 @@
 package pki
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 
+	"github.com/egovuz/egov/internal/pki/cades"
 	"github.com/egovuz/egov/internal/platform/apperr"
 )
 
@@ -33,24 +34,20 @@ func (s *Service) CheckSignIn(ctx context.Context, certDER, challenge, signature
 		return "", refused
 	case err != nil:
 		return "", fmt.Errorf("sign-in certificate: %w", err)
-	case !bytes.Equal(rec.DER, cert.Raw) || rec.RevokedAt != nil || !rec.Profile.personal():
+	case !rec.Profile.personal():
 		return "", refused
 	}
-	cas, err := s.Authorities(ctx)
+	v, err := s.Verifier(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), CurrentTime: s.clock.Now(),
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-	for _, ca := range cas {
-		if ca.Root {
-			opts.Roots.AddCert(ca.Cert)
-		} else {
-			opts.Intermediates.AddCert(ca.Cert)
-		}
-	}
-	if _, err := cert.Verify(opts); err != nil {
+	// Status is this CA's records: a certificate of ours with other bytes
+	// is unknown there, a revoked one revoked.
+	switch err := v.CheckNow(ctx, cert, nil, x509.ExtKeyUsageAny); {
+	case errors.Is(err, cades.ErrCertificateChain), errors.Is(err, cades.ErrCertificateUnknown), errors.Is(err, cades.ErrCertificateRevoked):
 		return "", refused
+	case err != nil:
+		return "", fmt.Errorf("sign-in certificate: %w", err)
 	}
 	algo := x509.ECDSAWithSHA256
 	switch cert.PublicKeyAlgorithm {

@@ -45,7 +45,7 @@ func (s *Security) verify(ctx context.Context, origin xroad.Origin, member xroad
 		return nil, failf(err, origin, xroad.CodeInvalidSignatureValue, "the signature is not base64")
 	}
 	t := s.Trust
-	v := cades.Verifier{Roots: t.Roots, Intermediates: t.Intermediates, Status: t.Status, Now: t.now}
+	v := t.verifier()
 	rep, err := v.Verify(ctx, []byte(content), sig)
 	if err != nil {
 		return nil, failf(err, origin, xroad.CodeInvalidSignatureValue, "the signature cannot be checked")

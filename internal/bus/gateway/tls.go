@@ -82,25 +82,16 @@ func (t *Trust) now() time.Time {
 	return t.Now()
 }
 
+// verifier checks certificates and signatures against the trust.
+func (t *Trust) verifier() *cades.Verifier {
+	return &cades.Verifier{Roots: t.Roots, Intermediates: t.Intermediates, Status: t.Status, Now: t.now}
+}
+
 // verifyCert checks that cert chains to the roots for usage at the
 // current time and is known and not revoked.
 func (t *Trust) verifyCert(ctx context.Context, cert *x509.Certificate, others []*x509.Certificate, usage x509.ExtKeyUsage) error {
-	inter := x509.NewCertPool()
-	for _, c := range slices.Concat(others, t.Intermediates) {
-		inter.AddCert(c)
-	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: t.Roots, Intermediates: inter, CurrentTime: t.now(),
-		KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+	if err := t.verifier().CheckNow(ctx, cert, others, usage); err != nil {
 		return fmt.Errorf("%w: %v", errPeerCertificate, err)
-	}
-	st, err := t.Status.CertificateStatus(ctx, cert)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%w: status: %v", errPeerCertificate, err)
-	case !st.Known:
-		return fmt.Errorf("%w: serial %s is unknown to the CA", errPeerCertificate, cert.SerialNumber.Text(16))
-	case !st.RevokedAt.IsZero():
-		return fmt.Errorf("%w: serial %s is revoked", errPeerCertificate, cert.SerialNumber.Text(16))
 	}
 	return nil
 }

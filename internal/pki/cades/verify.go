@@ -251,3 +251,35 @@ func pool(certs []*x509.Certificate) *x509.CertPool {
 	}
 	return p
 }
+
+// Errors of CheckNow.
+var (
+	ErrCertificateChain   = errors.New("cades: the certificate does not chain to a trusted root for this use now")
+	ErrCertificateUnknown = errors.New("cades: the certificate is unknown to the status source")
+	ErrCertificateRevoked = errors.New("cades: the certificate is revoked")
+)
+
+// CheckNow checks a certificate presented live rather than in a signature
+// (a TLS peer, an e-signature sign-in): with others to help build its
+// chain, it must chain to the roots for usage now, and Status must know it
+// and not have revoked it. The error wraps ErrCertificateChain,
+// ErrCertificateUnknown, ErrCertificateRevoked or the status source's.
+func (v *Verifier) CheckNow(ctx context.Context, cert *x509.Certificate, others []*x509.Certificate, usage x509.ExtKeyUsage) error {
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: v.Roots, Intermediates: pool(slices.Concat(others, v.Intermediates)),
+		CurrentTime: v.Now(), KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+		return fmt.Errorf("%w: %v", ErrCertificateChain, err)
+	}
+	if v.Status == nil {
+		return ErrCertificateUnknown
+	}
+	st, err := v.Status.CertificateStatus(ctx, cert)
+	switch {
+	case err != nil:
+		return fmt.Errorf("certificate status: %w", err)
+	case !st.Known:
+		return fmt.Errorf("%w: serial %s", ErrCertificateUnknown, cert.SerialNumber.Text(16))
+	case !st.RevokedAt.IsZero():
+		return fmt.Errorf("%w: serial %s", ErrCertificateRevoked, cert.SerialNumber.Text(16))
+	}
+	return nil
+}
