@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
-	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
 )
 
@@ -39,9 +38,9 @@ const (
 // service, where anyone can check a signed document.
 type Module struct {
 	svc *Service
-	// texts translates the reports the API returns; pages translate
-	// through the renderer.
-	texts        *i18n.Bundle
+	// texts translates the reports the API returns, from the site's
+	// catalog; pages translate through it too.
+	texts        *web.Renderer
 	verify       *web.Page
 	certificates *web.Page
 	sign         *web.Page
@@ -55,15 +54,13 @@ type Module struct {
 	adminPerm web.Permission
 }
 
-// NewModule parses the pages and loads the module's catalog.
+// NewModule parses the pages. Their texts, and those of the API's reports,
+// come from the site's catalog, which must include Locales.
 func NewModule(svc *Service, rd *web.Renderer) (*Module, error) {
-	texts, err := i18n.Load(Locales())
-	if err != nil {
-		return nil, err
-	}
-	m := &Module{svc: svc, texts: texts}
+	m := &Module{svc: svc, texts: rd}
 	for name, dst := range map[string]**web.Page{"verify": &m.verify, "certificates": &m.certificates, "sign": &m.sign,
 		"admin_certificates": &m.admin} {
+		var err error
 		if *dst, err = rd.Page(templateFS, "templates/"+name+".html", "templates/partials.html"); err != nil {
 			return nil, err
 		}

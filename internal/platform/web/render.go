@@ -207,10 +207,10 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := statusOf(e.Code)
 	loc := Locale(r.Context())
-	msg := rd.translate(loc, e.Message, e.Args...)
+	msg := rd.T(loc, e.Message, e.Args...)
 	fields := make(map[string]string, len(e.Fields))
 	for k, v := range e.Fields {
-		fields[k] = rd.translate(loc, v)
+		fields[k] = rd.T(loc, v)
 	}
 	if status == http.StatusUnauthorized && !wantsJSON(r) {
 		if rd.loginPath != "" && r.Method == http.MethodGet {
@@ -231,9 +231,10 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// translate returns the message for key, or key itself when it is plain text
-// rather than a catalog key.
-func (rd *Renderer) translate(loc i18n.Locale, key string, args ...any) string {
+// T returns the message for key in loc from the site's catalog, or key
+// itself when it is plain text rather than a catalog key: for texts a
+// module writes outside pages, such as the messages of its JSON answers.
+func (rd *Renderer) T(loc i18n.Locale, key string, args ...any) string {
 	if rd.bundle.Has(key) {
 		return rd.bundle.T(loc, key, args...)
 	}
