@@ -77,21 +77,14 @@ type Consumer struct {
 
 // NewConsumer checks cfg and returns the handler.
 func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
-	switch {
-	case cfg.Directory == nil || cfg.LocalClients == nil:
+	if cfg.Directory == nil || cfg.LocalClients == nil {
 		return nil, errors.New("bus gateway: consumer needs a directory and local clients")
-	case cfg.Member.Subsystem != "" || cfg.Parser.ValidateClientID(cfg.Member) != nil:
-		return nil, errors.New("bus gateway: consumer needs a valid member identifier without a subsystem")
-	case cfg.Timeout < 0 || cfg.MaxBodyBytes < 0:
-		return nil, errors.New("bus gateway: negative timeout or body limit")
 	}
-	if cfg.Security != nil {
-		if err := cfg.Security.check(); err != nil {
-			return nil, err
-		}
-		if cfg.Transport == nil {
-			cfg.Transport = cfg.Security.ClientTransport()
-		}
+	if err := checkSide("consumer", cfg.Member, cfg.Parser, cfg.Timeout, cfg.MaxBodyBytes, cfg.Security); err != nil {
+		return nil, err
+	}
+	if cfg.Security != nil && cfg.Transport == nil {
+		cfg.Transport = cfg.Security.ClientTransport()
 	}
 	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginClientProxy)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"log/slog"
@@ -355,4 +356,18 @@ func orDiscard(log *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return log
+}
+
+// checkSide checks the settings both sides of a gateway share: the member
+// it serves (no subsystem), the limits, and the security if any.
+func checkSide(side string, member xroad.ClientID, p xroad.Parser, timeout time.Duration, maxBody int64, sec *Security) error {
+	switch {
+	case member.Subsystem != "" || p.ValidateClientID(member) != nil:
+		return fmt.Errorf("bus gateway: %s needs a valid member identifier without a subsystem", side)
+	case timeout < 0 || maxBody < 0:
+		return errors.New("bus gateway: negative timeout or body limit")
+	case sec != nil:
+		return sec.check()
+	}
+	return nil
 }

@@ -86,18 +86,11 @@ type Provider struct {
 
 // NewProvider checks cfg and returns the handler.
 func NewProvider(cfg ProviderConfig) (*Provider, error) {
-	switch {
-	case cfg.Directory == nil:
+	if cfg.Directory == nil {
 		return nil, errors.New("bus gateway: provider needs a directory")
-	case cfg.Member.Subsystem != "" || cfg.Parser.ValidateClientID(cfg.Member) != nil:
-		return nil, errors.New("bus gateway: provider needs a valid member identifier without a subsystem")
-	case cfg.Timeout < 0 || cfg.MaxBodyBytes < 0:
-		return nil, errors.New("bus gateway: negative timeout or body limit")
 	}
-	if cfg.Security != nil {
-		if err := cfg.Security.check(); err != nil {
-			return nil, err
-		}
+	if err := checkSide("provider", cfg.Member, cfg.Parser, cfg.Timeout, cfg.MaxBodyBytes, cfg.Security); err != nil {
+		return nil, err
 	}
 	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginServerProxy)
 	if err != nil {
