@@ -64,6 +64,7 @@ const (
 	MsgGrantee     = "bus.field.grantee"      // neither or both of a subsystem and a group
 	MsgKind        = "bus.field.kind"         // not a kind of registration request
 	MsgReason      = "bus.field.reason"       // a rejection without a reason, or a too long one
+	MsgLabel       = "bus.field.label"        // missing or too long a label of an API key
 
 	MsgNoSuchMember      = "bus.member.not_found"
 	MsgNoSuchSubsystem   = "bus.subsystem.not_found"
@@ -72,6 +73,7 @@ const (
 	MsgNoSuchGroupMember = "bus.group_member.not_found"
 	MsgNoSuchRight       = "bus.right.not_found"
 	MsgNoSuchRequest     = "bus.request.not_found"
+	MsgNoSuchAPIKey      = "bus.api_key.not_found"
 
 	MsgMemberExists      = "bus.member.exists"
 	MsgSubsystemExists   = "bus.subsystem.exists"
@@ -83,6 +85,7 @@ const (
 	MsgRequestPending    = "bus.request.pending" // the same request waits already
 	MsgRequestDecided    = "bus.request.decided" // approved or rejected already
 	MsgRequestOwn        = "bus.request.own"     // deciding on one's own request
+	MsgAPIKeyRevoked     = "bus.api_key.revoked"
 )
 
 // Member classes.
