@@ -179,7 +179,7 @@ func (e *Engine) runTaskJob(ctx context.Context, j jobs.Job) (*jobs.Commit, erro
 		return nil, err
 	}
 	el := l.proc.Elements[p.Element]
-	t := ServiceTask{Key: p.Token, InstanceID: p.Instance, BusinessKey: businessKey, ElementID: p.Element, Type: el.TaskType, Attempt: j.Attempt}
+	t := ServiceTask{Key: p.Token, InstanceID: p.Instance, BusinessKey: businessKey, ElementID: p.Element, Type: el.TaskType, Headers: el.Headers, Attempt: j.Attempt}
 	if err := json.Unmarshal([]byte(vars), &t.Variables); err != nil {
 		return nil, jobs.Permanent(err)
 	}

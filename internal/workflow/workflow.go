@@ -90,8 +90,11 @@ type ServiceTask struct {
 	BusinessKey string
 	ElementID   string
 	Type        string
-	Variables   map[string]any
-	Attempt     int
+	// Headers are the task's static settings from its definition
+	// (bpmn.Element.Headers); read only.
+	Headers   map[string]string
+	Variables map[string]any
+	Attempt   int
 }
 
 // BPMNError is a business error a handler throws into the process.

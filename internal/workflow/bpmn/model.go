@@ -134,6 +134,10 @@ type Element struct {
 	// TaskType is the handler type of a service or send task:
 	// zeebe:taskDefinition type, or camunda:type / camunda:topic.
 	TaskType string
+	// Headers are a service or send task's static settings for its
+	// handler (zeebe:taskHeaders, camunda:properties), such as the
+	// exchange-bus service a bus.call task calls; nil when none.
+	Headers map[string]string
 	// Retries is how many times a service task is tried before an
 	// incident (zeebe:taskDefinition retries); 0 means the engine's
 	// default.

@@ -252,6 +252,7 @@ func TestParseCamunda8(t *testing.T) {
 	check := el(t, p, "Task_check")
 	eq(t, "task type", check.TaskType, "registry-check")
 	eq(t, "retries", check.Retries, 5)
+	eq(t, "task headers", check.Headers, map[string]string{"service": "UZ/GOV/200000001/civil-registry/births", "path": "/{pinfl}", "timeout": "PT30S"})
 	vars := map[string]any{"applicant": map[string]any{"pinfl": "31234567890123"}, "result": map[string]any{"found": true, "age": 40}}
 	src, v := mapping(t, check.Inputs, "pinfl", vars)
 	eq(t, "pinfl input", []any{src, v}, []any{"applicant.pinfl", any("31234567890123")})
@@ -290,6 +291,7 @@ func TestParseCamunda7(t *testing.T) {
 	check := el(t, p, "Task_check")
 	eq(t, "external task topic", check.TaskType, "registry-check")
 	eq(t, "retries", check.Retries, 0)
+	eq(t, "properties", check.Headers, map[string]string{"service": "UZ/GOV/200000001/civil-registry/births"})
 	vars := map[string]any{"applicant": map[string]any{"pinfl": "31234567890123"}, "result": map[string]any{"found": true, "age": 40}}
 	src, v := mapping(t, check.Inputs, "pinfl", vars)
 	eq(t, "pinfl input", []any{src, v}, []any{"applicant.pinfl", any("31234567890123")})

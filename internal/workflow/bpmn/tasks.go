@@ -124,6 +124,22 @@ func (b *builder) serviceTask(el *Element, c *node) {
 			}
 		}
 	}
+	// Static settings of the handler: zeebe:taskHeaders, or a Camunda 7
+	// task's camunda:properties.
+	for _, th := range c.extensions(nsZeebe, "taskHeaders") {
+		for _, h := range th.children {
+			if h.is(nsZeebe, "header") {
+				el.setHeader(h.attr("", "key"), h.attr("", "value"))
+			}
+		}
+	}
+	for _, ps := range c.extensions(nsCamunda, "properties") {
+		for _, p := range ps.children {
+			if p.is(nsCamunda, "property") {
+				el.setHeader(p.attr("", "name"), p.attr("", "value"))
+			}
+		}
+	}
 	if el.TaskType == "" {
 		topic := strings.TrimSpace(c.attr(nsCamunda, "topic"))
 		typ := strings.TrimSpace(c.attr(nsCamunda, "type"))
@@ -137,6 +153,19 @@ func (b *builder) serviceTask(el *Element, c *node) {
 	if el.TaskType == "" && !b.unsupported[el] {
 		b.add(el.Line, el.ID, MsgNoTaskType)
 	}
+}
+
+// setHeader keeps a task header; one without a key is ignored, as Zeebe
+// does.
+func (el *Element) setHeader(key, value string) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return
+	}
+	if el.Headers == nil {
+		el.Headers = map[string]string{}
+	}
+	el.Headers[key] = value
 }
 
 // callActivity reads the process a call activity starts: the
