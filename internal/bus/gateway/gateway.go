@@ -56,10 +56,9 @@ const (
 	dialTimeout = 10 * time.Second
 )
 
-// HeaderAPIKey carries the API key by which a local information system
-// authenticates to its consumer gateway. The gateway removes it before
-// forwarding: it is a secret between the two.
-const HeaderAPIKey = "X-Road-Api-Key"
+// HeaderAPIKey is bus.HeaderAPIKey, which the consumer side checks and
+// removes before forwarding.
+const HeaderAPIKey = bus.HeaderAPIKey
 
 // ProviderDirectory is what the provider side needs from the registry:
 // services with their base URLs and descriptions, and access rights.
