@@ -74,6 +74,7 @@ const (
 	MsgNoSuchRight       = "bus.right.not_found"
 	MsgNoSuchRequest     = "bus.request.not_found"
 	MsgNoSuchAPIKey      = "bus.api_key.not_found"
+	MsgNoSuchGateway     = "bus.gateway.not_found"
 
 	MsgMemberExists      = "bus.member.exists"
 	MsgSubsystemExists   = "bus.subsystem.exists"

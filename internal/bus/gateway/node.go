@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Node is one running gateway: the consumer side listening for the
+// member's own information systems and the provider side listening for
+// other members' gateways, the latter over mutual TLS when the provider
+// has Security.
+type Node struct {
+	consumer, provider     *http.Server
+	consumerLn, providerLn net.Listener
+	errs                   chan error
+}
+
+// NodeConfig is what StartNode needs: the two handlers and where each
+// listens ("127.0.0.1:0" picks a free port). Either handler may be nil
+// for a gateway that only consumes or only provides.
+type NodeConfig struct {
+	Consumer       *Consumer
+	ConsumerListen string
+	Provider       *Provider
+	ProviderListen string
+	Logger         *slog.Logger
+}
+
+// StartNode listens on both addresses and serves in the background until
+// Shutdown.
+func StartNode(cfg NodeConfig) (*Node, error) {
+	if cfg.Consumer == nil && cfg.Provider == nil {
+		return nil, errors.New("bus gateway: a node needs a consumer or a provider")
+	}
+	log := orDiscard(cfg.Logger)
+	n := &Node{errs: make(chan error, 2)}
+	if cfg.Consumer != nil {
+		ln, err := net.Listen("tcp", cfg.ConsumerListen)
+		if err != nil {
+			return nil, fmt.Errorf("bus gateway: consumer side: %w", err)
+		}
+		n.consumerLn, n.consumer = ln, newServer(cfg.Consumer, log)
+		go n.serve(n.consumer, ln)
+	}
+	if cfg.Provider != nil {
+		ln, err := net.Listen("tcp", cfg.ProviderListen)
+		if err != nil {
+			n.close()
+			return nil, fmt.Errorf("bus gateway: provider side: %w", err)
+		}
+		n.providerLn, n.provider = ln, newServer(cfg.Provider, log)
+		if sec := cfg.Provider.cfg.Security; sec != nil {
+			n.provider.TLSConfig = sec.ServerTLSConfig()
+		}
+		go n.serve(n.provider, ln)
+	}
+	return n, nil
+}
+
+// newServer is an HTTP server for one side, with bounds on slow clients;
+// the exchanges' own timeouts bound the handlers.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (n *Node) serve(srv *http.Server, ln net.Listener) {
+	var err error
+	if srv.TLSConfig != nil {
+		err = srv.ServeTLS(ln, "", "")
+	} else {
+		err = srv.Serve(ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
+		n.errs <- err
+	}
+}
+
+// ConsumerAddr is the address the consumer side listens on; "" without
+// one.
+func (n *Node) ConsumerAddr() string { return addrOf(n.consumerLn) }
+
+// ProviderAddr is the address the provider side listens on, the one to
+// register for the gateway; "" without one.
+func (n *Node) ProviderAddr() string { return addrOf(n.providerLn) }
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Err delivers an error that stopped one of the servers.
+func (n *Node) Err() <-chan error { return n.errs }
+
+// Shutdown stops both sides, letting exchanges under way finish until ctx
+// ends.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range []*http.Server{n.consumer, n.provider} {
+		if srv != nil {
+			errs = append(errs, srv.Shutdown(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// close releases the listeners of a node that failed to start.
+func (n *Node) close() {
+	if n.consumerLn != nil {
+		_ = n.consumerLn.Close()
+	}
+}
