@@ -43,6 +43,30 @@ var demoUsers = []demoUser{
 	{"Sherzod", "Alimov", "1980-10-10", pinfl.Male, "+998901000031", RolePlatformAdmin, ""},
 }
 
+// DemoPerson is a demo account's person as the state registries know them:
+// the name, the PINFL the demo gives them, the birth date and sex it encodes.
+// Other demo data (the demo agencies of the exchange bus) is built around
+// these people, so it must agree with the accounts LoadDemo creates.
+type DemoPerson struct {
+	FirstName, LastName string
+	PINFL               string
+	BirthDate           time.Time // midnight UTC
+	Sex                 pinfl.Sex
+}
+
+// DemoPeople returns the people of the demo accounts, in the order LoadDemo
+// adds them, with the PINFLs it gives them: each is generated from the
+// birth date and sex, in district 26 with serial 100 plus the position.
+func DemoPeople() []DemoPerson {
+	out := make([]DemoPerson, len(demoUsers))
+	for i, d := range demoUsers {
+		born, _ := time.Parse(time.DateOnly, d.born)
+		id := pinfl.GeneratePINFL(born, d.sex, 26, 100+i)
+		out[i] = DemoPerson{FirstName: d.first, LastName: d.last, PINFL: id.String(), BirthDate: id.BirthDate(), Sex: d.sex}
+	}
+	return out
+}
+
 // LoadDemo adds the demo people, a business with its director and their
 // roles; loading twice changes nothing. The staff's agencies must already be
 // in the agency register (the catalog's demo data has them).
@@ -68,15 +92,15 @@ func (s *Service) LoadDemo(ctx context.Context) error {
 		now := s.clock.Now()
 		var added int
 		users := map[string]string{}
+		people := DemoPeople()
 		for i, d := range demoUsers {
-			born, _ := time.Parse(time.DateOnly, d.born)
-			id := pinfl.GeneratePINFL(born, d.sex, 26, 100+i)
+			p := people[i]
 			var userID string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, id.String()).Scan(&userID)
+			err := tx.QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, p.PINFL).Scan(&userID)
 			switch {
 			case err == sql.ErrNoRows:
-				u := &User{ID: db.NewID(), PINFL: id.String(), FirstName: d.first, LastName: d.last,
-					NameCyrl: translit.ToCyrillic(d.first + " " + d.last), BirthDate: id.BirthDate(), Phone: d.phone,
+				u := &User{ID: db.NewID(), PINFL: p.PINFL, FirstName: d.first, LastName: d.last,
+					NameCyrl: translit.ToCyrillic(d.first + " " + d.last), BirthDate: p.BirthDate, Phone: d.phone,
 					Locale: "uz-Latn", CreatedAt: now}
 				if err := createUser(ctx, tx, u, hash); err != nil {
 					return err
