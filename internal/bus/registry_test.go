@@ -668,7 +668,14 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 		}
 		return true
 	})
-	if n != len(b.Keys()) {
-		t.Errorf("%d message keys declared, %d translated", n, len(b.Keys()))
+	// Page texts (bus.admin.*) are checked by TestPagesTexts.
+	errorKeys := 0
+	for _, k := range b.Keys() {
+		if !strings.HasPrefix(k, "bus.admin.") {
+			errorKeys++
+		}
+	}
+	if n != errorKeys {
+		t.Errorf("%d message keys declared, %d translated", n, errorKeys)
 	}
 }
