@@ -20,9 +20,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/egovuz/egov/internal/bus"
+	"github.com/egovuz/egov/internal/bus/gateway"
+	"github.com/egovuz/egov/internal/bus/msglog"
 	"github.com/egovuz/egov/internal/catalog"
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/identity"
@@ -76,6 +79,17 @@ type App struct {
 	// DataTracker records who asked the exchange about a person; the
 	// person's profile lists it.
 	DataTracker *bus.Tracker
+	// MessageLog is the message log of the gateways this node runs.
+	MessageLog *msglog.Log
+	// APIKeys authenticate the information systems of this node's
+	// gateways' members.
+	APIKeys *bus.APIKeys
+
+	// busCaller calls services over the bus for the bus.call tasks; nil
+	// until a consumer gateway is known.
+	busCaller  atomic.Pointer[bus.Caller]
+	busMetrics *gateway.Metrics
+	demoBus    *demoBus
 
 	identity  *identity.Module
 	pki       *pki.Module
@@ -289,6 +303,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Exchange = bus.New(a.DB, a.clock, a.Audit)
 	a.DataTracker = bus.NewTracker(a.DB, a.clock)
 	a.identity.UseDataAccesses(busTracker{tracker: a.DataTracker, registry: a.Exchange})
+	a.MessageLog = msglog.New(a.DB, a.clock)
+	a.APIKeys = bus.NewAPIKeys(a.DB, a.clock, a.Audit)
+	a.Workflow.Register(bus.TaskTypeCall, a.runBusCall)
+	a.busMetrics = gateway.NewMetrics(reg)
+	busPages, err := bus.NewPages(a.Exchange, a.MessageLog, a.Web.Renderer())
+	if err != nil {
+		return nil, err
+	}
+	busPages.Routes(a.Web.Router(), identity.PermBusAdmin, catalogStaff{})
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}
@@ -386,6 +409,9 @@ func (a *App) LoadDemo(ctx context.Context) error {
 	if err := a.Workflow.LoadDemo(ctx); err != nil {
 		return err
 	}
+	if err := a.loadDemoBus(ctx); err != nil {
+		return fmt.Errorf("demo exchange bus: %w", err)
+	}
 	return a.portal.LoadDemo(ctx)
 }
 
@@ -472,6 +498,11 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 
 // Close releases every resource; safe on a partly opened App.
 func (a *App) Close() {
+	if a.demoBus != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		a.demoBus.stop(ctx)
+		cancel()
+	}
 	if a.Blob != nil {
 		a.Blob.Close()
 	}

@@ -26,7 +26,7 @@ type node struct {
 
 // startNode opens and serves a node with cfg, stopping it gracefully when the
 // test ends.
-func startNode(t *testing.T, cfg app.Config) *node {
+func startNode(t testing.TB, cfg app.Config) *node {
 	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func startNode(t *testing.T, cfg app.Config) *node {
 
 // testConfig is the embedded default configuration in a temporary data dir,
 // on the given database ("" for SQLite).
-func testConfig(t *testing.T, databaseURL string) app.Config {
+func testConfig(t testing.TB, databaseURL string) app.Config {
 	cfg := app.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = databaseURL

@@ -28,6 +28,11 @@ func dailyAt(hour int) func(time.Time) time.Time {
 	}
 }
 
+// every is the next multiple of d after now, so that nodes agree on it.
+func every(d time.Duration) func(time.Time) time.Time {
+	return func(now time.Time) time.Time { return now.Truncate(d).Add(d) }
+}
+
 // monthly is 03:30 UTC on the first day of the next month.
 func monthly(now time.Time) time.Time {
 	return time.Date(now.Year(), now.Month()+1, 1, 3, 30, 0, 0, time.UTC)
@@ -47,6 +52,9 @@ func (a *App) chores() []chore {
 		// ID tokens are signed with a new key every month; old public keys
 		// stay published until the tokens they signed have expired.
 		{"oidc.rotate_keys", monthly, a.OIDC.Service().RotateKeys},
+		// The gateways' message log is timestamped in batches, apart from
+		// the exchanges, which never wait for it.
+		{"bus.timestamp_message_log", every(time.Minute), a.timestampMessageLog},
 	}
 }
 

@@ -27,7 +27,7 @@ func TestBackOfficeThroughTheSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, err := n.app.Workflow.Start(ctx, workflow.StartRequest{Key: "birth-certificate-duplicate", BusinessKey: "2026-0000777", AgencyID: agencyID,
-		Variables: map[string]any{"applicationId": "2026-0000777"}})
+		Variables: map[string]any{"applicationId": "2026-0000777", "applicant": map[string]any{"pinfl": identity.DemoPeople()[0].PINFL}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,8 @@ func TestWorkflowAPI(t *testing.T) {
 	}
 	var started instance
 	resp := admin.sendJSON("/admin/processes", "POST", start,
-		`{"business_key": "2026-0000888", "agency": "adliya", "variables": {"applicationId": "2026-0000888"}}`, &started)
+		`{"business_key": "2026-0000888", "agency": "adliya", "variables": {"applicationId": "2026-0000888", "applicant": {"pinfl": "`+
+			identity.DemoPeople()[1].PINFL+`"}}}`, &started)
 	if resp.StatusCode != 201 || resp.Header.Get("Location") != "/api/v1/instances/"+started.ID || started.State != "active" ||
 		started.Agency != "adliya" || started.BusinessKey != "2026-0000888" || started.Variables["applicationId"] != "2026-0000888" {
 		t.Fatalf("start: %d %+v", resp.StatusCode, started)

@@ -81,6 +81,9 @@ const (
 	// PermWorkflowAdmin: upload process definitions and operate running
 	// processes (incidents, cancellation).
 	PermWorkflowAdmin web.Permission = "workflow.admin"
+	// PermBusAdmin: operate the interagency exchange bus: its registry,
+	// registration requests, message log and evidence.
+	PermBusAdmin web.Permission = "bus.admin"
 	// PermUsersAdmin: manage every account and role.
 	PermUsersAdmin web.Permission = "users.admin"
 	// PermClientsAdmin: register and change OIDC clients.
@@ -116,7 +119,7 @@ func (r Role) Grants() []web.Permission {
 	case RoleAgencyAdmin:
 		return []web.Permission{PermSelf, PermAgencyStaff, PermCatalogEdit}
 	case RolePlatformAdmin:
-		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff, PermCatalogEdit, PermWorkflowAdmin}
+		return []web.Permission{PermSelf, PermUsersAdmin, PermClientsAdmin, PermAgencyStaff, PermCatalogEdit, PermWorkflowAdmin, PermBusAdmin}
 	case RolePSCOperator:
 		return []web.Permission{PermSelf, PermAssistCitizen}
 	case RoleCallOperator:

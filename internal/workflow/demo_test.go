@@ -36,7 +36,7 @@ func TestModelerFilesRunToTheEnd(t *testing.T) {
 		n := startEngine(t, d, c, "n1")
 		var runs counter
 		for _, typ := range []string{"registry.check", "certificate.issue", "notify.send", "documents.check", "permit.issue",
-			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register"} {
+			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bus.call"} {
 			n.eng.Register(typ, runs.handler(nil))
 		}
 		if err := n.eng.LoadDemo(ctx); err != nil {

@@ -29,6 +29,17 @@ type NodeConfig struct {
 	Provider       *Provider
 	ProviderListen string
 	Logger         *slog.Logger
+	// Metrics, if set, counts both sides' exchanges under Name.
+	Metrics *Metrics
+	Name    string
+}
+
+// handler is h counted by cfg.Metrics, if any, as side.
+func (cfg NodeConfig) handler(side string, h http.Handler) http.Handler {
+	if cfg.Metrics == nil {
+		return h
+	}
+	return cfg.Metrics.Handler(cfg.Name, side, h)
 }
 
 // StartNode listens on both addresses and serves in the background until
@@ -44,7 +55,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bus gateway: consumer side: %w", err)
 		}
-		n.consumerLn, n.consumer = ln, newServer(cfg.Consumer, log)
+		n.consumerLn, n.consumer = ln, newServer(cfg.handler("consumer", cfg.Consumer), log)
 		go n.serve(n.consumer, ln)
 	}
 	if cfg.Provider != nil {
@@ -53,7 +64,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 			n.close()
 			return nil, fmt.Errorf("bus gateway: provider side: %w", err)
 		}
-		n.providerLn, n.provider = ln, newServer(cfg.Provider, log)
+		n.providerLn, n.provider = ln, newServer(cfg.handler("provider", cfg.Provider), log)
 		if sec := cfg.Provider.cfg.Security; sec != nil {
 			n.provider.TLSConfig = sec.ServerTLSConfig()
 		}

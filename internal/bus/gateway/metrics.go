@@ -1,0 +1,90 @@
+package gateway
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/egovuz/egov/internal/bus/xroad"
+)
+
+// Metrics counts the exchanges gateways pass, for Prometheus: per gateway,
+// side, service and result, with their durations. One Metrics serves any
+// number of gateways of a process.
+type Metrics struct {
+	exchanges *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+}
+
+// NewMetrics registers the gateway metrics with reg:
+//
+//	egov_bus_exchanges_total{gateway, side, service, result}
+//	egov_bus_exchange_seconds{gateway, side}
+//
+// side is "consumer" or "provider"; service is the X-Road service
+// identifier, or "none" when the request never named a valid one (such
+// requests are refused before any service is involved); result is "ok"
+// for a 1xx-3xx answer of the service, "service_error" for a 4xx or 5xx
+// answer of the service, or the X-Road error type of a gateway's fault.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		exchanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "egov_bus_exchanges_total",
+			Help: "Exchanges passed by the exchange bus gateways, by gateway, side, service and result."},
+			[]string{"gateway", "side", "service", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "egov_bus_exchange_seconds",
+			Help:    "Time from a gateway receiving a request to its answer being written.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
+			[]string{"gateway", "side"}),
+	}
+	reg.MustRegister(m.exchanges, m.duration)
+	return m
+}
+
+// Handler counts the exchanges h, one side of gateway, answers.
+func (m *Metrics) Handler(gateway, side string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		m.duration.WithLabelValues(gateway, side).Observe(time.Since(start).Seconds())
+		service := rec.Header().Get(xroad.HeaderService)
+		if service == "" {
+			service = "none"
+			if req, err := (xroad.Parser{}).ParseRequest(r); err == nil && req.Meta == xroad.MetaNone {
+				service = req.Service.String()
+			}
+		}
+		result := "ok"
+		switch {
+		case rec.Header().Get(xroad.HeaderError) != "":
+			result = rec.Header().Get(xroad.HeaderError)
+		case rec.status >= 400:
+			result = "service_error"
+		}
+		m.exchanges.WithLabelValues(gateway, side, service, result).Inc()
+	})
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
