@@ -31,6 +31,8 @@ Usage:
   egov registry export|import   the registry of services as JSON, CSV or XLSX
   egov pki <command>            certificate authority and e-signature keys
                                 (init-root, init-issuing, renew-root-crl, keygen, sign)
+  egov bus <command>            the exchange bus's message log: evidence for auditors,
+                                archiving and checks (evidence, verify-evidence, archive, verify-log)
   egov version                  print the version
   egov help                     this text
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRegistry(ctx, rest, stdout, stderr)
 	case "pki":
 		err = cmdPKI(ctx, rest, stdout, stderr)
+	case "bus":
+		err = cmdBus(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "egov: unknown command %q (see 'egov help')\n", cmd)
 		return 2

@@ -312,6 +312,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	busPages.Routes(a.Web.Router(), identity.PermBusAdmin, catalogStaff{})
+	a.routeEvidence()
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}

@@ -1,12 +1,18 @@
 package app_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,6 +99,30 @@ func TestBirthRecordOverTheBus(t *testing.T) {
 			if err := n.app.MessageLog.Verify(ctx, gw); err != nil {
 				t.Errorf("log of %s: %v", gw, err)
 			}
+		}
+
+		// The platform administrator finds the exchange in the message
+		// log and downloads its evidence, which an auditor checks with
+		// openssl alone; an officer may do neither.
+		admin := newVisitor(t, n.base)
+		admin.login("+998901000031", identity.DemoPassword, "/admin/bus")
+		if _, page := admin.get("/admin/bus/log?lang=en&query=" + url.QueryEscape(queryID)); !strings.Contains(page, "UZ/GOV/207283495/gw1") ||
+			!strings.Contains(page, "UZ/GOV/201122919/gw1") {
+			t.Errorf("message log search lacks the exchange:\n%s", page)
+		}
+		evidenceURL := "/admin/bus/evidence?" + url.Values{"gateway": {"UZ/GOV/201122919/gw1"}, "query": {queryID}}.Encode()
+		resp, bundle := admin.get(evidenceURL)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+			t.Fatalf("evidence download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		checkEvidenceWithOpenSSL(t, []byte(bundle))
+		officer := newVisitor(t, n.base)
+		officer.login("+998901000011", identity.DemoPassword, "/work")
+		if resp, _ := officer.get(evidenceURL); resp.StatusCode != 403 {
+			t.Errorf("an officer downloads evidence: %d", resp.StatusCode)
+		}
+		if resp, _ := admin.get("/admin/bus/evidence?gateway=UZ/GOV/201122919/gw1&query=nope"); resp.StatusCode != 404 {
+			t.Errorf("evidence of an unknown exchange: %d", resp.StatusCode)
 		}
 	})
 }
@@ -244,5 +274,71 @@ func TestXRoadProtocolThroughTheDemoGateways(t *testing.T) {
 		map[string][]string{"X-Road-Client": {archive}, "X-Road-Api-Key": {archiveKey}})
 	if resp.StatusCode != 500 || resp.Header.Get("X-Road-Error") != "Server.ServerProxy.AccessDenied" {
 		t.Errorf("not granted: %d %s", resp.StatusCode, body)
+	}
+}
+
+// checkEvidenceWithOpenSSL unpacks an evidence bundle and runs the checks
+// its README gives an auditor: both signatures with openssl cms, the
+// batch's timestamp with openssl ts, and the record's hash in the batch.
+func checkEvidenceWithOpenSSL(t *testing.T, bundle []byte) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range zr.File {
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex := filepath.Join(dir, "exchange-1")
+	for _, args := range [][]string{
+		{"cms", "-verify", "-binary", "-inform", "DER", "-in", "request.sig", "-content", "request-hash.txt", "-CAfile", "../root.pem", "-purpose", "any", "-out", os.DevNull},
+		{"cms", "-verify", "-binary", "-inform", "DER", "-in", "response.sig", "-content", "response-hash.txt", "-CAfile", "../root.pem", "-purpose", "any", "-out", os.DevNull},
+		{"ts", "-verify", "-data", "batch-hashes.bin", "-in", "token.der", "-token_in", "-CAfile", "../root.pem", "-untrusted", "../tsa.pem"},
+	} {
+		cmd := exec.Command("openssl", args...)
+		cmd.Dir = ex
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	var rec struct {
+		Hash  string
+		Batch struct{ Position int }
+	}
+	raw, err := os.ReadFile(filepath.Join(ex, "record.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	hashes, err := os.ReadFile(filepath.Join(ex, "batch-hashes.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordBin, err := os.ReadFile(filepath.Join(ex, "record.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(recordBin)
+	if hex.EncodeToString(sum[:]) != rec.Hash || len(hashes) < 32*(rec.Batch.Position+1) ||
+		!bytes.Equal(hashes[32*rec.Batch.Position:32*(rec.Batch.Position+1)], sum[:]) {
+		t.Errorf("the record's hash %s is not at position %d of the batch", rec.Hash, rec.Batch.Position)
 	}
 }
