@@ -45,6 +45,7 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.Float64Var(&c.TargetAutomated, "target-automated", c.TargetAutomated, "digitisation target: share of live services at levels 4–5 (0–1)")
 	fs.Float64Var(&c.TargetMobile, "target-mobile", c.TargetMobile, "digitisation target: share of live services in the mobile app (0–1)")
 	str(&c.Holidays, "holidays", "days off besides weekends and the fixed public holidays (Ramazon and Qurbon hayit, declared days off), comma-separated YYYY-MM-DD, for SLA timers in working days")
+	str(&c.BusInstance, "bus-instance", "the exchange bus's X-Road instance identifier, named in its global configuration")
 	str(&c.WorkingDays, "working-days", "days off that are worked instead (transferred working Saturdays), comma-separated YYYY-MM-DD")
 }
 

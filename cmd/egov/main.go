@@ -33,6 +33,8 @@ Usage:
                                 (init-root, init-issuing, renew-root-crl, keygen, sign)
   egov bus <command>            the exchange bus's message log: evidence for auditors,
                                 archiving and checks (evidence, verify-evidence, archive, verify-log)
+  egov gateway                  run a member's exchange bus gateway away from the central server
+                                (see 'egov gateway --help'; 'egov gateway api-key' for its systems' keys)
   egov version                  print the version
   egov help                     this text
 
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdPKI(ctx, rest, stdout, stderr)
 	case "bus":
 		err = cmdBus(ctx, rest, stdout, stderr)
+	case "gateway":
+		err = cmdGateway(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "egov: unknown command %q (see 'egov help')\n", cmd)
 		return 2

@@ -25,6 +25,7 @@ import (
 
 	"github.com/egovuz/egov/internal/bus"
 	"github.com/egovuz/egov/internal/bus/gateway"
+	"github.com/egovuz/egov/internal/bus/globalconf"
 	"github.com/egovuz/egov/internal/bus/msglog"
 	"github.com/egovuz/egov/internal/catalog"
 	"github.com/egovuz/egov/internal/catalog/form"
@@ -313,6 +314,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	busPages.Routes(a.Web.Router(), identity.PermBusAdmin, catalogStaff{})
 	a.routeEvidence()
+	confs, err := globalconf.NewPublisher(globalconf.PublisherConfig{Registry: a.Exchange, Signer: a.PKI.BusConfigSigner,
+		Instance: cfg.BusInstance, TSA: a.PKI, OCSP: a.PKI, TSAURL: issuer + pki.PathTSA, Clock: a.clock, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	confs.Routes(a.Web.Router())
 	if cfg.Demo {
 		registerDemoHandlers(a.Workflow, log)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/egovuz/egov/internal/bus/xroad"
 	"github.com/egovuz/egov/internal/platform/blob"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/workflow/schedule"
@@ -54,6 +55,9 @@ type Config struct {
 	// the working-day calendar of SLA timers.
 	Holidays    string
 	WorkingDays string
+	// BusInstance is the exchange bus's X-Road instance identifier, which
+	// the global configuration names.
+	BusInstance string
 	// Demo marks a node serving demo data: a banner says so.
 	Demo bool
 }
@@ -76,6 +80,7 @@ func Defaults() Config {
 		TargetServices:  700,
 		TargetAutomated: 0.65,
 		TargetMobile:    0.75,
+		BusInstance:     "UZ",
 	}
 }
 
@@ -96,6 +101,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return configErr("--data-dir must not be empty")
+	}
+	if (xroad.Parser{}).ValidateClientID(xroad.ClientID{Instance: c.BusInstance, MemberClass: "GOV", MemberCode: "1"}) != nil {
+		return configErr("--bus-instance %q: want an X-Road instance identifier such as UZ", c.BusInstance)
 	}
 	if c.DatabaseURL != "" {
 		if _, _, err := db.ParseURL(c.DatabaseURL); err != nil {

@@ -360,7 +360,7 @@ func (r *Registry) Allowed(ctx context.Context, client xroad.ClientID, service x
 	if err != nil {
 		return false, fmt.Errorf("check access: %w", err)
 	}
-	return slices.ContainsFunc(eps, func(e Endpoint) bool { return e.Matches(method, path) }), nil
+	return Permits(eps, method, path), nil
 }
 
 // AllowedMethods lists the endpoints of service that client may call, for
@@ -372,11 +372,5 @@ func (r *Registry) AllowedMethods(ctx context.Context, client xroad.ClientID, se
 	if err != nil {
 		return nil, fmt.Errorf("list allowed methods: %w", err)
 	}
-	slices.SortFunc(eps, func(a, b Endpoint) int {
-		if c := strings.Compare(a.Path, b.Path); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Method, b.Method)
-	})
-	return slices.Compact(eps), nil
+	return SortEndpoints(eps), nil
 }

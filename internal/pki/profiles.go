@@ -17,8 +17,9 @@ import (
 // key may be used for.
 type Profile string
 
-// The profiles. The first five are issued from requests; ProfileOCSP and
-// ProfileTSA only to the platform's own responder and timestamp authority.
+// The profiles. The first five are issued from requests; ProfileOCSP,
+// ProfileTSA and ProfileBusConfig only to the platform's own responder,
+// timestamp authority and exchange-bus registry.
 const (
 	// ProfilePerson is a natural person: PINFL in serialNumber, names.
 	ProfilePerson Profile = "person"
@@ -36,20 +37,32 @@ const (
 	ProfileOCSP Profile = "ocsp"
 	// ProfileTSA signs timestamp tokens.
 	ProfileTSA Profile = "tsa"
+	// ProfileBusConfig signs the exchange bus's global configuration,
+	// which gateways download and trust only under this profile's
+	// extended key usage (OIDBusConfigSigning), so that no gateway's or
+	// person's certificate can sign one.
+	ProfileBusConfig Profile = "bus-config"
 )
+
+// OIDBusConfigSigning is the extended key usage of ProfileBusConfig, the
+// one purpose its certificates have, which gateways require of the
+// configuration's signer. Like DefaultTSAPolicy it lies in the arc ITU-T
+// X.660 keeps for examples (2.999); a deployment with an arc of its own
+// would move it there, in the CA and the gateways together.
+var OIDBusConfigSigning = asn1.ObjectIdentifier{2, 999, 2, 1}
 
 // ParseProfile returns the profile named s, or EINVALID MsgProfileUnknown.
 func ParseProfile(s string) (Profile, error) {
 	p := Profile(s)
 	switch p {
-	case ProfilePerson, ProfileLegal, ProfileOfficer, ProfileGatewayAuth, ProfileGatewaySign, ProfileOCSP, ProfileTSA:
+	case ProfilePerson, ProfileLegal, ProfileOfficer, ProfileGatewayAuth, ProfileGatewaySign, ProfileOCSP, ProfileTSA, ProfileBusConfig:
 		return p, nil
 	}
 	return "", apperr.New(apperr.EINVALID, MsgProfileUnknown)
 }
 
 // internal tells whether only the platform itself holds certificates of p.
-func (p Profile) internal() bool { return p == ProfileOCSP || p == ProfileTSA }
+func (p Profile) internal() bool { return p == ProfileOCSP || p == ProfileTSA || p == ProfileBusConfig }
 
 // personal tells whether certificates of p name a natural person.
 func (p Profile) personal() bool {
@@ -193,6 +206,11 @@ func (p Profile) apply(tmpl *x509.Certificate, pub any) error {
 			return err
 		}
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidExtKeyUsage, Critical: true, Value: eku})
+	case ProfileBusConfig:
+		// The one purpose, and no key usage but signing: a configuration
+		// signature cannot pass for a message's, a TLS peer's or a
+		// person's, nor theirs for it.
+		tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDBusConfigSigning}
 	default:
 		return apperr.New(apperr.EINVALID, MsgProfileUnknown)
 	}
@@ -200,7 +218,8 @@ func (p Profile) apply(tmpl *x509.Certificate, pub any) error {
 }
 
 // profiles lists every profile, for checks that cover them all.
-var profiles = []Profile{ProfilePerson, ProfileLegal, ProfileOfficer, ProfileGatewayAuth, ProfileGatewaySign, ProfileOCSP, ProfileTSA}
+var profiles = []Profile{ProfilePerson, ProfileLegal, ProfileOfficer, ProfileGatewayAuth, ProfileGatewaySign, ProfileOCSP, ProfileTSA,
+	ProfileBusConfig}
 
 // Profiles returns the profiles a request may ask for.
 func Profiles() []Profile {
