@@ -4,16 +4,9 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"time"
 
 	"github.com/egovuz/egov/internal/pki/cms"
-	"github.com/egovuz/egov/internal/platform/apperr"
-	"github.com/egovuz/egov/internal/platform/audit"
 )
-
-// busConfigName completes the common name of the ProfileBusConfig
-// certificate after the issuing CA's.
-const busConfigName = " Bus Configuration Signer"
 
 // BusConfigSigner returns what the central server signs the exchange bus's
 // global configuration with: the platform's own ProfileBusConfig key, its
@@ -30,42 +23,9 @@ func (s *Service) BusConfigSigner(ctx context.Context) (cms.Signer, error) {
 	if err != nil {
 		return cms.Signer{}, err
 	}
-	now := s.clock.Now()
-	sk, err := findServiceKey(ctx, s.db.Reader(), st.issuing.name, ProfileBusConfig, now.Add(serviceRenewal))
-	if apperr.Is(err, apperr.ENOTFOUND) {
-		sk, err = s.issueBusConfigKey(ctx, st, now)
-	}
+	a, err := s.serviceAuthority(ctx, st, ProfileBusConfig, s.clock.Now())
 	if err != nil {
 		return cms.Signer{}, fmt.Errorf("bus configuration key: %w", err)
 	}
-	cert, err := sk.cert.X509()
-	if err != nil {
-		return cms.Signer{}, fmt.Errorf("bus configuration key: %w", err)
-	}
-	key, err := s.keys.open(sk.sealed, certKeyLabel(sk.cert.Serial))
-	if err != nil {
-		return cms.Signer{}, fmt.Errorf("bus configuration key: %w", err)
-	}
-	return cms.Signer{Key: key, Cert: cert, Chain: []*x509.Certificate{st.issuing.cert, st.root}}, nil
-}
-
-// issueBusConfigKey makes the configuration-signing key and its
-// certificate, valid for Config.ServiceValidity, and stores both.
-func (s *Service) issueBusConfigKey(ctx context.Context, st *state, now time.Time) (serviceKey, error) {
-	key, err := GenerateKey()
-	if err != nil {
-		return serviceKey{}, err
-	}
-	sub := Subject{System: st.issuing.cert.Subject.CommonName + busConfigName, Organization: firstOf(st.issuing.cert.Subject.Organization)}
-	var sealed []byte
-	c, err := s.issue(ctx, st, issueParams{profile: ProfileBusConfig, subject: sub, pub: key.Public(), actor: audit.System,
-		validity: s.cfg.ServiceValidity, now: now,
-		seal: func(serial string) ([]byte, error) {
-			sealed, err = s.keys.seal(key, certKeyLabel(serial))
-			return sealed, err
-		}})
-	if err != nil {
-		return serviceKey{}, err
-	}
-	return serviceKey{cert: c, sealed: sealed}, nil
+	return cms.Signer{Key: a.signer, Cert: a.cert, Chain: []*x509.Certificate{st.issuing.cert, st.root}}, nil
 }

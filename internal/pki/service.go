@@ -179,7 +179,8 @@ func (s *Service) issueServiceKey(ctx context.Context, st *state, p Profile, now
 }
 
 // serviceNames complete the common names of the service certificates.
-var serviceNames = map[Profile]string{ProfileOCSP: " OCSP Responder", ProfileTSA: " Time Stamping Authority"}
+var serviceNames = map[Profile]string{ProfileOCSP: " OCSP Responder", ProfileTSA: " Time Stamping Authority",
+	ProfileBusConfig: " Bus Configuration Signer"}
 
 func firstOf(s []string) string {
 	if len(s) == 0 {
