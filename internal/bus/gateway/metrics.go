@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/egovuz/egov/internal/bus/xroad"
+	"github.com/egovuz/egov/internal/platform/web"
 )
 
 // Metrics counts the exchanges gateways pass, for Prometheus: per gateway,
@@ -45,7 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Handler(gateway, side string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &web.StatusWriter{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
 		m.duration.WithLabelValues(gateway, side).Observe(time.Since(start).Seconds())
 		service := rec.Header().Get(xroad.HeaderService)
@@ -59,32 +60,9 @@ func (m *Metrics) Handler(gateway, side string, h http.Handler) http.Handler {
 		switch {
 		case rec.Header().Get(xroad.HeaderError) != "":
 			result = rec.Header().Get(xroad.HeaderError)
-		case rec.status >= 400:
+		case rec.Status >= 400:
 			result = "service_error"
 		}
 		m.exchanges.WithLabelValues(gateway, side, service, result).Inc()
 	})
 }
-
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the writer underneath.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

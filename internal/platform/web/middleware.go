@@ -23,30 +23,32 @@ import (
 // Middleware wraps a handler.
 type Middleware func(http.Handler) http.Handler
 
-// statusWriter remembers the status and size of a response.
-type statusWriter struct {
+// StatusWriter remembers the status and size of a response, for logs and
+// metrics: Status is 0 until the handler writes.
+type StatusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	Status int
+	Bytes  int64
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
 	}
 	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
+	w.Bytes += int64(n)
 	return n, err
 }
 
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // requestID accepts a caller's X-Request-ID when it is short and plain (so a
 // load balancer's ID carries through the logs) and otherwise makes one.
@@ -112,7 +114,7 @@ func (s *Server) base(next http.Handler) http.Handler {
 		ctx := withInfo(r.Context(), info)
 		ctx = audit.WithSource(ctx, audit.Source{IP: info.ip, RequestID: info.id, UserAgent: r.UserAgent()})
 		r = r.WithContext(ctx)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &StatusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-ID", info.id)
 
 		defer func() {
@@ -121,7 +123,7 @@ func (s *Server) base(next http.Handler) http.Handler {
 					panic(p)
 				}
 				s.log.ErrorContext(ctx, "panic", "request_id", info.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if sw.Status == 0 {
 					s.renderer.Error(sw, r, fmt.Errorf("panic: %v", p))
 				}
 			}
@@ -130,11 +132,11 @@ func (s *Server) base(next http.Handler) http.Handler {
 			if route == "" {
 				route = "unmatched"
 			}
-			s.metrics.observe(route, r.Method, sw.status, elapsed)
+			s.metrics.observe(route, r.Method, sw.Status, elapsed)
 			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("request_id", info.id), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.String("route", route),
-				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+				slog.Int("status", sw.Status), slog.Int64("bytes", sw.Bytes),
 				slog.Duration("duration", elapsed), slog.String("ip", info.ip))
 		}()
 
