@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +64,14 @@ type ConsumerConfig struct {
 	// MaxTimestampAge is how long records may wait for a timestamp before
 	// the gateway refuses requests; 0 means DefaultMaxTimestampAge.
 	MaxTimestampAge time.Duration
+	// CacheTTL is how long the gateway reuses an answer of Directory (the
+	// gateways), of LocalClients (a key found) and of Log.Healthy (a
+	// healthy log) instead of asking again for every request: a registry
+	// change, a revoked API key or an overdue message log takes effect
+	// within it. 0 means DefaultCacheTTL, negative asks every time.
+	CacheTTL time.Duration
+	// Now tells the time for CacheTTL; nil means time.Now.
+	Now func() time.Time
 }
 
 // Consumer is the consumer side of a gateway: an http.Handler for the r1
@@ -73,6 +84,7 @@ type Consumer struct {
 	cfg  ConsumerConfig
 	log  *slog.Logger
 	logs messageLog
+	bufs bodyBuffers
 }
 
 // NewConsumer checks cfg and returns the handler.
@@ -86,10 +98,13 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if cfg.Security != nil && cfg.Transport == nil {
 		cfg.Transport = cfg.Security.ClientTransport()
 	}
-	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginClientProxy)
+	ttl := ttlOf(cfg.CacheTTL, DefaultCacheTTL)
+	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginClientProxy, ttl, cfg.Now)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Directory = newCachedConsumer(cfg.Directory, ttl, cfg.Now)
+	cfg.LocalClients = newCachedClients(cfg.LocalClients, ttl, cfg.Now)
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
 	}
@@ -201,7 +216,9 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 		relayBody(w, r, c.log, resp.Body)
 		return nil
 	}
-	body, err := c.verifyResponse(ctx, resp, ex, gw)
+	buf := c.bufs.get()
+	defer c.bufs.put(buf)
+	body, err := c.verifyResponse(ctx, resp, ex, gw, buf)
 	if err != nil {
 		return err
 	}
@@ -210,6 +227,11 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	copyHeaders(w.Header(), resp.Header)
 	w.Header().Del(HeaderSignature)
+	// The body is whole: its length goes ahead of it rather than chunks.
+	// An empty one keeps the header as it came (a HEAD's, or none).
+	if len(body) > 0 {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(body)
 	return nil
@@ -219,13 +241,19 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 // gateway the registry gives for the provider (its TLS certificate's
 // serial is the gateway's AuthSerial) and, unless it is a gateway error,
 // that it is signed by the provider member; it returns the body, read
-// whole to check the signature before any of it is relayed.
-func (c *Consumer) verifyResponse(ctx context.Context, resp *http.Response, ex *exchange, gw *bus.Gateway) ([]byte, error) {
+// whole into buf to check the signature before any of it is relayed.
+func (c *Consumer) verifyResponse(ctx context.Context, resp *http.Response, ex *exchange, gw *bus.Gateway, buf *bytes.Buffer) ([]byte, error) {
 	if serial := peerSerial(resp.TLS); serial == "" || serial != gw.AuthSerial {
 		return nil, xroad.Errorf(xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
 			"gateway %s of member %s did not authenticate with its registered certificate", gw.Name, gw.Member)
 	}
-	body, err := readLimited(resp.Body, c.cfg.MaxBodyBytes)
+	// The connection may be older than a revocation of the certificate.
+	peers := resp.TLS.PeerCertificates
+	if err := c.cfg.Security.Trust.verifyCert(ctx, peers[0], peers[1:], x509.ExtKeyUsageServerAuth); err != nil {
+		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
+			"the TLS certificate of gateway %s of member %s is not valid", gw.Name, gw.Member)
+	}
+	body, err := readLimited(buf, resp.Body, resp.ContentLength, c.cfg.MaxBodyBytes)
 	if err != nil {
 		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the provider gateway's response failed")
 	}

@@ -17,6 +17,14 @@
 // signs the request hash and the provider the response (HeaderSignature),
 // and each side verifies the other's; the signatures stay on the exchange
 // for the message log.
+//
+// Every message is signed and verified, and recorded in the message log
+// before its answer is relayed; what a gateway asks about the message's
+// parties is reused for a short, bounded time instead of being asked again
+// for each message: the registry's answers, API keys and the log's health
+// for DefaultCacheTTL, the verdict on a peer's certificate (chain and
+// revocation status) for DefaultCertificateTTL. A registry change or a
+// revocation takes effect on the gateways within those times.
 package gateway
 
 import (
@@ -103,7 +111,9 @@ type exchange struct {
 	// head is the request head the hash covers; see requestHead.
 	head []byte
 	// body reads and digests the request body; nil when there is none.
+	// size is the length the request declares, -1 if unknown.
 	body *digestBody
+	size int64
 	// buffered and digest are the whole body and its digest once
 	// bufferBody has read it ahead, for signing or verifying; isBuffered
 	// tells that it has.
@@ -245,7 +255,7 @@ func startExchange(w http.ResponseWriter, r *http.Request, req *xroad.Request, m
 	if r.ContentLength > max {
 		return nil, bodyTooLarge(max)
 	}
-	ex := &exchange{req: req, id: req.ID}
+	ex := &exchange{req: req, id: req.ID, size: r.ContentLength}
 	if ex.id == "" {
 		ex.id = db.NewID()
 	}

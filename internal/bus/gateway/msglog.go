@@ -39,11 +39,15 @@ type messageLog struct {
 	gateway string
 	maxAge  time.Duration
 	origin  xroad.Origin
+	// health keeps the log's answer to Healthy, which is asked before
+	// every message, for the gateway's CacheTTL.
+	health *cache[struct{}, struct{}]
 }
 
 // newMessageLog checks the message log settings of a configuration and
-// fills in the default age; log may be nil, for no message log.
-func newMessageLog(log MessageLog, gateway string, maxAge time.Duration, origin xroad.Origin) (messageLog, error) {
+// fills in the default age; log may be nil, for no message log. Its
+// answers to Healthy are reused for ttl (see cache) with the time of now.
+func newMessageLog(log MessageLog, gateway string, maxAge time.Duration, origin xroad.Origin, ttl time.Duration, now func() time.Time) (messageLog, error) {
 	switch {
 	case log != nil && gateway == "":
 		return messageLog{}, errors.New("bus gateway: a message log needs the gateway's name")
@@ -53,7 +57,8 @@ func newMessageLog(log MessageLog, gateway string, maxAge time.Duration, origin 
 	if maxAge == 0 {
 		maxAge = DefaultMaxTimestampAge
 	}
-	return messageLog{log: log, gateway: gateway, maxAge: maxAge, origin: origin}, nil
+	return messageLog{log: log, gateway: gateway, maxAge: maxAge, origin: origin,
+		health: newCache[struct{}, struct{}](ttl, now)}, nil
 }
 
 // healthy refuses a message, before it is handled, when the log says the
@@ -61,11 +66,18 @@ func newMessageLog(log MessageLog, gateway string, maxAge time.Duration, origin 
 // overdue, else with LoggingFailed. The caller learns the rule that was
 // broken; the log's details (which record waits, another client's query
 // ID) go to the operator's log only.
+//
+// A healthy answer is reused for the cache's time, so a log that has
+// become overdue stops the gateway that much later; a refusal is not
+// reused, so that a gateway accepts messages again as soon as its log is
+// timestamped.
 func (l messageLog) healthy(ctx context.Context) error {
 	if l.log == nil {
 		return nil
 	}
-	err := l.log.Healthy(ctx, l.gateway, l.maxAge)
+	_, err := l.health.get(ctx, struct{}{}, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, l.log.Healthy(ctx, l.gateway, l.maxAge)
+	})
 	switch {
 	case err == nil:
 		return nil

@@ -23,7 +23,7 @@ import (
 func (e *secEnv) loggedConsumer(t *testing.T, log gateway.MessageLog, maxAge time.Duration) *httptest.Server {
 	t.Helper()
 	c, err := gateway.NewConsumer(gateway.ConsumerConfig{Directory: e.reg, Member: egov, LocalClients: apiKeys{"portal-key": portal},
-		Security: e.egov, Timeout: 10 * time.Second, Log: log, GatewayName: "egov-gw", MaxTimestampAge: maxAge})
+		Security: e.egov, Timeout: 10 * time.Second, Log: log, GatewayName: "egov-gw", MaxTimestampAge: maxAge, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func (e *secEnv) loggedConsumer(t *testing.T, log gateway.MessageLog, maxAge tim
 func (e *secEnv) logProvider(t *testing.T, log gateway.MessageLog, maxAge time.Duration) {
 	t.Helper()
 	prov, err := gateway.NewProvider(gateway.ProviderConfig{Directory: e.reg, Member: civil, Security: e.civil,
-		Log: log, GatewayName: "civil-gw", MaxTimestampAge: maxAge})
+		Log: log, GatewayName: "civil-gw", MaxTimestampAge: maxAge, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

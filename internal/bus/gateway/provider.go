@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,15 @@ type ProviderConfig struct {
 	// MaxTimestampAge is how long records may wait for a timestamp before
 	// the gateway refuses messages; 0 means DefaultMaxTimestampAge.
 	MaxTimestampAge time.Duration
+	// CacheTTL is how long the gateway reuses an answer of Directory (a
+	// service, an access right) and of Log.Healthy (a healthy log) instead
+	// of asking again for every message: a registry change or an overdue
+	// message log takes effect within it. The metaservices' lists are
+	// read anew each time. 0 means DefaultCacheTTL, negative asks every
+	// time.
+	CacheTTL time.Duration
+	// Now tells the time for CacheTTL; nil means time.Now.
+	Now func() time.Time
 }
 
 // Tracker records who asked about a person: bus.Tracker, the data tracker
@@ -82,6 +92,7 @@ type Provider struct {
 	cfg  ProviderConfig
 	log  *slog.Logger
 	logs messageLog
+	bufs bodyBuffers
 }
 
 // NewProvider checks cfg and returns the handler.
@@ -92,10 +103,12 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 	if err := checkSide("provider", cfg.Member, cfg.Parser, cfg.Timeout, cfg.MaxBodyBytes, cfg.Security); err != nil {
 		return nil, err
 	}
-	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginServerProxy)
+	ttl := ttlOf(cfg.CacheTTL, DefaultCacheTTL)
+	logs, err := newMessageLog(cfg.Log, cfg.GatewayName, cfg.MaxTimestampAge, xroad.OriginServerProxy, ttl, cfg.Now)
 	if err != nil {
 		return nil, err
 	}
+	cfg.Directory = newCachedProvider(cfg.Directory, ttl, cfg.Now)
 	if cfg.Transport == nil {
 		cfg.Transport = NewTransport()
 	}
@@ -238,7 +251,9 @@ func (p *Provider) forward(ctx context.Context, w http.ResponseWriter, r *http.R
 		relayBody(w, r, p.log, resp.Body)
 		return nil
 	}
-	body, err := readLimited(resp.Body, p.cfg.MaxBodyBytes)
+	buf := p.bufs.get()
+	defer p.bufs.put(buf)
+	body, err := readLimited(buf, resp.Body, resp.ContentLength, p.cfg.MaxBodyBytes)
 	if err != nil {
 		clear(h)
 		return failf(err, xroad.OriginServerProxy, xroad.CodeServiceFailed, "the provider service's response could not be read whole")
@@ -289,6 +304,11 @@ func (p *Provider) writeSigned(ctx context.Context, w http.ResponseWriter, ex *e
 		return err
 	}
 	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	// The body is whole: its length goes ahead of it rather than chunks.
+	// An empty one keeps the header as it came (a HEAD's, or none).
+	if len(body) > 0 {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	return nil

@@ -301,16 +301,66 @@ X-Road-Api-Key: portal-key`)
 	})
 
 	t.Run("revoked certificates", func(t *testing.T) {
+		cons := e.consumer(t, e.egov, nil)
+		if resp, body := call(t, cons, getBirth); resp.StatusCode != http.StatusOK {
+			t.Fatalf("before revoking: %d %s", resp.StatusCode, body)
+		}
 		if _, err := e.ca.Revoke(ctx, "admin", serialOf(e.egov.Sign.Cert), pki.ReasonKeyCompromise); err != nil {
 			t.Fatal(err)
 		}
-		resp, body := call(t, e.consumer(t, e.egov, nil), getBirth)
+		// The gateways reuse their verdict on a certificate for
+		// CertificateTTL: a revocation takes effect within it.
+		if resp, body := call(t, cons, getBirth); resp.StatusCode != http.StatusOK {
+			t.Fatalf("within the certificate TTL: %d %s", resp.StatusCode, body)
+		}
+		e.clock.Advance(gateway.DefaultCertificateTTL)
+		resp, body := call(t, cons, getBirth)
 		wantError(t, resp, body, http.StatusInternalServerError, "Server.ServerProxy.InvalidSignatureValue")
 		if _, err := e.ca.Revoke(ctx, "admin", serialOf(e.egov.Auth.Leaf), pki.ReasonKeyCompromise); err != nil {
 			t.Fatal(err)
 		}
+		e.clock.Advance(gateway.DefaultCertificateTTL)
+		// A connection opened before the revocation is refused too.
+		resp, body = call(t, cons, getBirth)
+		wantError(t, resp, body, http.StatusInternalServerError, "Server.ServerProxy.SslAuthenticationFailed")
+		// A new one fails in the TLS handshake.
 		resp, body = call(t, e.consumer(t, e.egov, nil), getBirth)
 		wantError(t, resp, body, http.StatusInternalServerError, "Server.ClientProxy.SslAuthenticationFailed")
+	})
+
+	t.Run("revoked provider certificate", func(t *testing.T) {
+		// A consumer gateway refuses the answer of a provider gateway
+		// whose certificate has been revoked since the connection was
+		// opened.
+		sec := *e.tax
+		cons, err := gateway.NewConsumer(gateway.ConsumerConfig{Directory: e.reg, Member: tax,
+			LocalClients: apiKeys{"tax-key": sub(tax, "tax")}, Security: &sec, Timeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(cons)
+		t.Cleanup(srv.Close)
+		if _, err := e.reg.GrantRight(ctx, "admin", births, bus.Grantee{Subsystem: sub(tax, "tax")}, bus.Whole); err != nil {
+			t.Fatal(err)
+		}
+		const taxGet = `GET /r1/UZ/GOV/201122919/civil-registry/births/births/31234567890123 HTTP/1.1
+X-Road-Client: UZ/GOV/200935935/tax
+X-Road-Api-Key: tax-key`
+		if resp, body := call(t, srv, taxGet); resp.StatusCode != http.StatusOK {
+			t.Fatalf("before revoking: %d %s", resp.StatusCode, body)
+		}
+		if _, err := e.ca.Revoke(ctx, "admin", serialOf(e.civil.Auth.Leaf), pki.ReasonKeyCompromise); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(gateway.DefaultCertificateTTL)
+		for len(e.sigs) > 0 {
+			<-e.sigs
+		}
+		resp, body := call(t, srv, taxGet)
+		wantError(t, resp, body, http.StatusInternalServerError, "Server.ClientProxy.SslAuthenticationFailed")
+		if len(e.sigs) != 1 {
+			t.Error("the request did not go over the connection opened before the revocation")
+		}
 	})
 }
 

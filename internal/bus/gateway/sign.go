@@ -3,15 +3,21 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
+	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/egovuz/egov/internal/bus"
 	"github.com/egovuz/egov/internal/bus/xroad"
 	"github.com/egovuz/egov/internal/pki/cades"
+	"github.com/egovuz/egov/internal/pki/cms"
 )
 
 // HeaderSignature carries a message's signature between gateways: base64
@@ -32,9 +38,17 @@ func (s *Security) sign(ctx context.Context, content string) ([]byte, error) {
 }
 
 // verify checks the signature in the values of HeaderSignature over
-// content: exactly one, chaining to the roots, valid and unrevoked, by the
-// certificate registered as the SignSerial of a gateway of member. It
-// returns the signature's DER, or a protocol error of origin.
+// content: exactly one, a CAdES B-B signature (its signing-certificate-v2
+// attribute binding the certificate) by one signer, valid over content,
+// whose certificate chains to the roots, is valid now, is known and not
+// revoked (Trust.verifyCert), and is registered as the SignSerial of a
+// gateway of member. It returns the signature's DER, or a protocol error
+// of origin.
+//
+// It makes the checks of cades.Verifier.Verify that matter for a message
+// checked as it arrives, judging the certificate now rather than at the
+// signing time the signer claims, so that the verdict on the certificate
+// can be reused for the signer's next messages.
 func (s *Security) verify(ctx context.Context, origin xroad.Origin, member xroad.ClientID, content string, values []string) ([]byte, error) {
 	member.Subsystem = ""
 	if len(values) != 1 || values[0] == "" {
@@ -45,16 +59,31 @@ func (s *Security) verify(ctx context.Context, origin xroad.Origin, member xroad
 		return nil, failf(err, origin, xroad.CodeInvalidSignatureValue, "the signature is not base64")
 	}
 	t := s.Trust
-	v := t.verifier()
-	rep, err := v.Verify(ctx, []byte(content), sig)
+	sd, err := cms.Parse(sig)
 	if err != nil {
 		return nil, failf(err, origin, xroad.CodeInvalidSignatureValue, "the signature cannot be checked")
 	}
-	if rep.Verdict != cades.Valid || len(rep.Signatures) != 1 {
-		return nil, failf(fmt.Errorf("verdict %s: %s", rep.Verdict, rep.Reason), origin, xroad.CodeInvalidSignatureValue,
-			"the signature is not valid")
+	invalid := func(cause error) error {
+		return failf(cause, origin, xroad.CodeInvalidSignatureValue, "the signature is not valid")
 	}
-	serial := rep.Signatures[0].Signer.SerialNumber.Text(16)
+	if len(sd.Signers) != 1 || sd.Content != nil {
+		return nil, invalid(fmt.Errorf("%d signers, content encapsulated: %t", len(sd.Signers), sd.Content != nil))
+	}
+	si := sd.Signers[0]
+	signer := si.SignerCertificate(slices.Concat(sd.Certificates, t.Intermediates))
+	if signer == nil {
+		return nil, invalid(errors.New("the signer's certificate is not in the signature"))
+	}
+	if err := sd.Verify(si, signer, []byte(content)); err != nil {
+		return nil, invalid(err)
+	}
+	if err := si.CheckSigningCertificate(signer); err != nil {
+		return nil, invalid(err)
+	}
+	if err := t.verifyCert(ctx, signer, sd.Certificates, x509.ExtKeyUsageAny); err != nil {
+		return nil, invalid(err)
+	}
+	serial := signer.SerialNumber.Text(16)
 	gws, err := t.registered(ctx, serial, true)
 	if err != nil {
 		return nil, failf(err, origin, xroad.CodeDatabaseError, "reading the registry failed")
@@ -89,27 +118,55 @@ func responseHash(status int, h http.Header, body []byte) string {
 	return xroad.RequestHash(head, digestOf(body))
 }
 
-// digestOf is the body digest as xroad.RequestHash takes it.
+// digestOf is the body digest as xroad.RequestHash takes it: the SHA-512
+// of body, nil for an empty one, as digestBody computes it.
 func digestOf(body []byte) []byte {
 	if len(body) == 0 {
 		return nil
 	}
-	d := newDigestBody(bytes.NewReader(body))
-	_, _ = io.Copy(io.Discard, d)
-	return d.h.Sum(nil)
+	d := sha512.Sum512(body)
+	return d[:]
 }
 
-// readLimited reads a body of at most max bytes; a longer one is an
-// error.
-func readLimited(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
+// readLimited reads a body of at most max bytes into buf, which it
+// resets, and returns buf's bytes; a longer body is an error. size is the
+// length the body declares, -1 if unknown; buf is made that large at once.
+func readLimited(buf *bytes.Buffer, r io.Reader, size, max int64) ([]byte, error) {
+	buf.Reset()
+	if size > 0 {
+		buf.Grow(int(min(size, max)) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(b)) > max {
+	if int64(buf.Len()) > max {
 		return nil, fmt.Errorf("body longer than %d bytes", max)
 	}
-	return b, nil
+	return buf.Bytes(), nil
+}
+
+// maxPooledBuffer bounds the buffers bodyBuffers keeps, so that one large
+// message does not hold its memory for good.
+const maxPooledBuffer = 1 << 20
+
+// bodyBuffers lends the buffers that whole response bodies are read into
+// for their signatures, so that a busy gateway does not allocate and
+// collect one, with its growth, per message. A buffer goes back once its
+// body has been written to the client.
+type bodyBuffers struct{ pool sync.Pool }
+
+func (p *bodyBuffers) get() *bytes.Buffer {
+	if b, ok := p.pool.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+func (p *bodyBuffers) put(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		b.Reset()
+		p.pool.Put(b)
+	}
 }
 
 // bufferBody reads the whole request body ahead, for a signature that
@@ -119,8 +176,11 @@ func (ex *exchange) bufferBody(ctx context.Context) ([]byte, error) {
 	if ex.body == nil {
 		return nil, nil
 	}
-	data, err := io.ReadAll(ex.body)
-	if err != nil {
+	var buf bytes.Buffer
+	if ex.size > 0 {
+		buf.Grow(int(ex.size) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(ex.body); err != nil {
 		return nil, err
 	}
 	_ = ex.body.Close()
@@ -128,7 +188,7 @@ func (ex *exchange) bufferBody(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex.buffered, ex.digest, ex.isBuffered = data, digest, true
+	ex.buffered, ex.digest, ex.isBuffered = buf.Bytes(), digest, true
 	return digest, nil
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/egovuz/egov/internal/bus"
@@ -26,6 +28,11 @@ type GatewayLister interface {
 // Trust is what a gateway trusts of its peers: certificates issued under
 // the platform's roots, not expired, not revoked according to Status, and
 // registered for a gateway in the registry.
+//
+// It keeps the verdict on each peer certificate for CertificateTTL and the
+// list of registered gateways for RegistryTTL, so that a revocation or a
+// gateway's new certificate takes effect within those times rather than
+// at once; every message is still signed and every signature checked.
 type Trust struct {
 	// Roots are the platform's root certificates; Intermediates the
 	// issuing CAs (peers also send theirs).
@@ -38,6 +45,37 @@ type Trust struct {
 	Gateways GatewayLister
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
+	// CertificateTTL is how long the verdict that a certificate chains to
+	// the roots and is known and unrevoked is reused; 0 means
+	// DefaultCertificateTTL, negative checks every time. Its validity
+	// period is checked on every use all the same.
+	CertificateTTL time.Duration
+	// RegistryTTL is how long the list of Gateways is reused; 0 means
+	// DefaultRegistryTTL, negative reads it every time. Both TTLs are
+	// read when the trust is first used.
+	RegistryTTL time.Duration
+
+	// once makes the caches, with the settings above, on first use.
+	once     sync.Once
+	certs    *cache[certKey, struct{}]
+	gateways cachedGateways
+}
+
+// certKey names a certificate, by the SHA-256 of its DER, checked for a
+// usage.
+type certKey struct {
+	hash  [sha256.Size]byte
+	usage x509.ExtKeyUsage
+}
+
+// caches returns the trust's caches, making them on first use.
+func (t *Trust) caches() *Trust {
+	t.once.Do(func() {
+		t.certs = newCache[certKey, struct{}](ttlOf(t.CertificateTTL, DefaultCertificateTTL), t.now)
+		t.gateways = cachedGateways{lister: t.Gateways,
+			list: newCache[struct{}, []bus.Gateway](ttlOf(t.RegistryTTL, DefaultRegistryTTL), t.now)}
+	})
+	return t
 }
 
 // Security turns on mutual TLS and message signatures between gateways.
@@ -82,15 +120,22 @@ func (t *Trust) now() time.Time {
 	return t.Now()
 }
 
-// verifier checks certificates and signatures against the trust.
+// verifier checks certificates against the trust.
 func (t *Trust) verifier() *cades.Verifier {
 	return &cades.Verifier{Roots: t.Roots, Intermediates: t.Intermediates, Status: t.Status, Now: t.now}
 }
 
-// verifyCert checks that cert chains to the roots for usage at the
-// current time and is known and not revoked.
+// verifyCert checks that cert chains to the roots for usage and is known
+// and not revoked, reusing a verdict of the last CertificateTTL, and that
+// it is within its validity period now.
 func (t *Trust) verifyCert(ctx context.Context, cert *x509.Certificate, others []*x509.Certificate, usage x509.ExtKeyUsage) error {
-	if err := t.verifier().CheckNow(ctx, cert, others, usage); err != nil {
+	if now := t.now(); now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		return fmt.Errorf("%w: serial %s is outside its validity period", errPeerCertificate, cert.SerialNumber.Text(16))
+	}
+	_, err := t.caches().certs.get(ctx, certKey{sha256.Sum256(cert.Raw), usage}, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, t.verifier().CheckNow(ctx, cert, others, usage)
+	})
+	if err != nil {
 		return fmt.Errorf("%w: %v", errPeerCertificate, err)
 	}
 	return nil
@@ -99,16 +144,17 @@ func (t *Trust) verifyCert(ctx context.Context, cert *x509.Certificate, others [
 // registered returns the gateways for which serial (lowercase hex) is
 // registered as the authentication (sign false) or signing certificate.
 func (t *Trust) registered(ctx context.Context, serial string, sign bool) ([]bus.Gateway, error) {
-	all, err := t.Gateways.Gateways(ctx)
+	all, err := t.caches().gateways.Gateways(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(g bus.Gateway) bool {
-		if sign {
-			return g.SignSerial != serial
+	var out []bus.Gateway
+	for _, g := range all {
+		if sign && g.SignSerial == serial || !sign && g.AuthSerial == serial {
+			out = append(out, g)
 		}
-		return g.AuthSerial != serial
-	}), nil
+	}
+	return out, nil
 }
 
 // verifyPeer checks the certificate a TLS peer presented for usage, and
@@ -227,12 +273,18 @@ func peerSerial(cs *tls.ConnectionState) string {
 }
 
 // checkCaller checks, on the provider side, that the TLS client is a
-// gateway of the member that X-Road-Client names.
+// gateway of the member that X-Road-Client names, and that its
+// certificate is still unrevoked: a connection outlives the handshake
+// that checked it, so a revocation must reach the requests sent over it.
 func (s *Security) checkCaller(ctx context.Context, cs *tls.ConnectionState, client xroad.ClientID) error {
 	serial := peerSerial(cs)
 	if serial == "" {
 		return xroad.Errorf(xroad.OriginServerProxy, xroad.CodeSSLAuthenticationFailed,
 			"the consumer gateway must connect over TLS with its authentication certificate")
+	}
+	if err := s.Trust.verifyCert(ctx, cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.ExtKeyUsageClientAuth); err != nil {
+		return failf(err, xroad.OriginServerProxy, xroad.CodeSSLAuthenticationFailed,
+			"the consumer gateway's TLS certificate %s is not valid", serial)
 	}
 	gws, err := s.Trust.registered(ctx, serial, false)
 	if err != nil {

@@ -27,7 +27,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/egovuz/egov/internal/pki/tsp"
@@ -175,6 +178,13 @@ type Log struct {
 	// MaxBatch bounds the records one timestamp covers; DefaultMaxBatch
 	// when not positive.
 	MaxBatch int
+
+	// mu guards the group commit of Record: queue holds the entries
+	// waiting for a transaction, and writing tells that a caller is
+	// writing a group, which hands the next group on when it is done.
+	mu      sync.Mutex
+	queue   []*pending
+	writing bool
 }
 
 // New returns the log over d, which must have the bus module's migrations
@@ -183,12 +193,51 @@ func New(d *db.DB, c clock.Clock) *Log {
 	return &Log{db: d, clock: c, MaxBatch: DefaultMaxBatch}
 }
 
-// Record appends e to its gateway's chain in one transaction and returns
-// the stored record. It does not timestamp; see TimestampBatch.
+// Group commit: limits of the transaction that writes a group of records.
+const (
+	// maxGroup bounds the records one transaction writes, so that the
+	// INSERT's parameters (13 a record) stay well within both engines'
+	// limits and one slow group cannot hold up every caller.
+	maxGroup = 256
+	// groupTimeout bounds the transaction of one group. It runs for every
+	// caller in the group, so none of their contexts cancels it.
+	groupTimeout = 10 * time.Second
+)
+
+// pending is an entry of Record waiting for its group's transaction, and
+// that transaction's outcome for it.
+type pending struct {
+	rec Record
+	err error
+	// lead tells the caller, once done is closed, that it must write the
+	// next group rather than read an outcome.
+	lead bool
+	done chan struct{}
+}
+
+// Record appends e to its gateway's chain and returns the stored record,
+// once its transaction has committed. It does not timestamp; see
+// TimestampBatch.
+//
+// Records are committed in groups: while one caller's transaction runs,
+// the entries of concurrent callers queue, and the next transaction
+// writes all of them (up to 256) at once, so that a busy gateway pays one
+// transaction, not one each, for its records. Within a group every
+// gateway's records chain in the order Record was called, and each caller
+// gets its own record with its Seq and Hash. The group is one
+// transaction: if it fails, it fails for every caller in it, and none of
+// their records is stored. A caller whose ctx ends while its entry still
+// waits for a transaction gets ctx's error and its entry is not written;
+// once the entry is being written, the caller waits for the outcome
+// (at most 10 s), so that it is never told "failed" of a record that was
+// stored.
 func (l *Log) Record(ctx context.Context, e Entry) (Record, error) {
 	if e.Gateway == "" || e.QueryID == "" {
 		return Record{}, &apperr.Error{Code: apperr.EINVALID, Message: "error.invalid",
 			Err: errors.New("message log entry without gateway or query ID")}
+	}
+	if err := ctx.Err(); err != nil {
+		return Record{}, fmt.Errorf("record message log entry: %w", err)
 	}
 	if e.Time.IsZero() {
 		e.Time = l.clock.Now()
@@ -196,36 +245,193 @@ func (l *Log) Record(ctx context.Context, e Entry) (Record, error) {
 	// PostgreSQL keeps microseconds: the hash must cover what is read back.
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	e.RequestSignature, e.ResponseSignature = orEmpty(e.RequestSignature), orEmpty(e.ResponseSignature)
-	r := Record{Entry: e}
-	err := l.db.Tx(ctx, func(tx *sql.Tx) error {
-		// The no-op update creates the head on the first record and, on
-		// PostgreSQL, locks it until commit, so that concurrent records of
-		// the gateway queue here and chain in commit order.
-		if err := tx.QueryRowContext(ctx, `INSERT INTO bus_message_log_heads (gateway, seq, hash) VALUES ($1, 0, $2)
-			ON CONFLICT (gateway) DO UPDATE SET seq = bus_message_log_heads.seq
-			RETURNING seq, hash`, e.Gateway, []byte{}).Scan(&r.Seq, &r.PrevHash); err != nil {
-			return fmt.Errorf("message log head of %s: %w", e.Gateway, err)
+	p := &pending{rec: Record{Entry: e}, done: make(chan struct{})}
+
+	l.mu.Lock()
+	l.queue = append(l.queue, p)
+	lead := !l.writing
+	l.writing = true
+	l.mu.Unlock()
+	if !lead {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			if l.withdraw(p) {
+				return Record{}, fmt.Errorf("record message log entry: %w", ctx.Err())
+			}
+			<-p.done
 		}
-		r.Seq++
-		r.PrevHash = orEmpty(r.PrevHash)
-		r.Hash = r.Sum()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bus_message_log (gateway, seq, query_id, client_id, service_id, at,
-			request_hash, request_signature, response_hash, response_signature, status, prev_hash, record_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			e.Gateway, r.Seq, e.QueryID, e.Client, e.Service, e.Time, e.RequestHash, e.RequestSignature,
-			e.ResponseHash, e.ResponseSignature, e.Status, r.PrevHash, r.Hash); err != nil {
-			return fmt.Errorf("insert message log record: %w", err)
+		if !p.lead {
+			return p.rec, p.err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE bus_message_log_heads SET seq = $1, hash = $2 WHERE gateway = $3`,
-			r.Seq, r.Hash, e.Gateway); err != nil {
-			return fmt.Errorf("advance message log head: %w", err)
+	}
+	l.writeNext(ctx)
+	return p.rec, p.err
+}
+
+// withdraw takes p out of the queue if it is still waiting there and has
+// not been handed the next group; it reports whether it did.
+func (l *Log) withdraw(p *pending) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p.lead {
+		return false
+	}
+	for i, q := range l.queue {
+		if q == p {
+			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// writeNext writes the group at the head of the queue, which holds the
+// caller's own entry, then hands the queue on to the first entry that
+// arrived meanwhile, or marks that nobody is writing. The hand-over is
+// deferred, so that a panic in writing cannot leave the queue without a
+// writer.
+func (l *Log) writeNext(ctx context.Context) {
+	l.mu.Lock()
+	n := min(len(l.queue), maxGroup)
+	group := slices.Clone(l.queue[:n])
+	rest := copy(l.queue, l.queue[n:])
+	clear(l.queue[rest:])
+	l.queue = l.queue[:rest]
+	l.mu.Unlock()
+
+	err := errGroupAborted
+	defer func() {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			next := l.queue[0]
+			next.lead = true
+			close(next.done)
+		} else {
+			l.writing = false
+		}
+		l.mu.Unlock()
+		for _, p := range group {
+			if err != nil {
+				p.rec, p.err = Record{}, err
+			}
+			// The writer's own done is closed already if the group was
+			// handed to it, and nobody waits on it otherwise.
+			if !p.lead {
+				close(p.done)
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
+	defer cancel()
+	err = l.writeGroup(ctx, group)
+}
+
+// errGroupAborted is the outcome of a group whose writing never returned.
+var errGroupAborted = errors.New("message log group commit aborted")
+
+// recordParams are the columns of a bus_message_log row that Record
+// writes, in the order of recordValues.
+const recordParams = 13
+
+// writeGroup appends the entries of group to their gateways' chains in one
+// transaction, setting each one's record. Each gateway's head is read and
+// locked first, in the order of the gateways' names so that two nodes
+// writing groups of the same gateways cannot deadlock; on PostgreSQL the
+// lock holds until commit, so that groups of several nodes chain in
+// commit order.
+func (l *Log) writeGroup(ctx context.Context, group []*pending) error {
+	var gateways []string
+	for _, p := range group {
+		if !slices.Contains(gateways, p.rec.Gateway) {
+			gateways = append(gateways, p.rec.Gateway)
+		}
+	}
+	slices.Sort(gateways)
+	return l.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The no-op update creates a head on a gateway's first record and
+		// locks it on PostgreSQL.
+		var q strings.Builder
+		args := make([]any, 0, 2*len(gateways))
+		q.WriteString(`INSERT INTO bus_message_log_heads (gateway, seq, hash) VALUES `)
+		for i, g := range gateways {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d, 0, $%d)", 2*i+1, 2*i+2)
+			args = append(args, g, []byte{})
+		}
+		q.WriteString(` ON CONFLICT (gateway) DO UPDATE SET seq = bus_message_log_heads.seq RETURNING gateway, seq, hash`)
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("message log heads: %w", err)
+		}
+		type head struct {
+			seq  int64
+			hash []byte
+		}
+		heads := make(map[string]*head, len(gateways))
+		for rows.Next() {
+			var g string
+			h := &head{}
+			if err := rows.Scan(&g, &h.seq, &h.hash); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("message log heads: %w", err)
+			}
+			heads[g] = h
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("message log heads: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("message log heads: %w", err)
+		}
+		for _, p := range group {
+			h := heads[p.rec.Gateway]
+			if h == nil {
+				return fmt.Errorf("message log head of %s was not returned", p.rec.Gateway)
+			}
+			r := &p.rec
+			r.Seq, r.PrevHash = h.seq+1, orEmpty(h.hash)
+			r.Hash = r.Sum()
+			h.seq, h.hash = r.Seq, r.Hash
+		}
+		b := l.db.Batch(tx)
+		q.Reset()
+		args = make([]any, 0, recordParams*len(group))
+		q.WriteString(`INSERT INTO bus_message_log (gateway, seq, query_id, client_id, service_id, at,
+			request_hash, request_signature, response_hash, response_signature, status, prev_hash, record_hash) VALUES `)
+		for i, p := range group {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := range recordParams {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", recordParams*i+j+1)
+			}
+			q.WriteByte(')')
+			r := p.rec
+			args = append(args, r.Gateway, r.Seq, r.QueryID, r.Client, r.Service, r.Time, r.RequestHash, r.RequestSignature,
+				r.ResponseHash, r.ResponseSignature, r.Status, r.PrevHash, r.Hash)
+		}
+		if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert message log records: %w", err)
+		}
+		for _, g := range gateways {
+			h := heads[g]
+			if _, err := b.ExecContext(ctx, `UPDATE bus_message_log_heads SET seq = $1, hash = $2 WHERE gateway = $3`,
+				h.seq, h.hash, g); err != nil {
+				return fmt.Errorf("advance message log head: %w", err)
+			}
+		}
+		if err := b.Flush(ctx); err != nil {
+			return fmt.Errorf("insert message log records: %w", err)
 		}
 		return nil
 	})
-	if err != nil {
-		return Record{}, err
-	}
-	return r, nil
 }
 
 // orEmpty turns nil into an empty slice, which the NOT NULL columns take.

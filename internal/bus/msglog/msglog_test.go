@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -450,6 +451,102 @@ func TestConcurrentRecordsChain(t *testing.T) {
 		}
 		if r := f.evidence("civil-gw", "w0-0").Record; r.Seq < 1 || r.Seq > 40 {
 			t.Errorf("sequence number %d", r.Seq)
+		}
+	})
+}
+
+// TestGroupCommit has many callers on two nodes (two Logs over one
+// database) record at once on three gateways, so that records are
+// committed in groups: every caller gets its own record, numbered without
+// gaps or repeats per gateway, hashed as documented and stored as
+// returned, and every chain verifies.
+func TestGroupCommit(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		nodes := []*msglog.Log{f.log, msglog.New(d, f.clock)}
+		gateways := []string{"civil-gw", "egov-gw", "tax-gw"}
+		const callers, each = 24, 10
+		type result struct {
+			r   msglog.Record
+			err error
+		}
+		results := make(chan result, callers*each)
+		var wg sync.WaitGroup
+		for c := range callers {
+			wg.Go(func() {
+				for i := range each {
+					g := gateways[(c+i)%len(gateways)]
+					r, err := nodes[c%len(nodes)].Record(f.ctx, msglog.Entry{Gateway: g, QueryID: fmt.Sprintf("c%d-%d", c, i),
+						Client: "UZ/GOV/200000001/portal", Service: "UZ/GOV/200000002/civil/births",
+						RequestHash: fmt.Sprintf("req-%d-%d", c, i), RequestSignature: []byte("sig"), Status: 200})
+					results <- result{r, err}
+				}
+			})
+		}
+		wg.Wait()
+		close(results)
+		seqs := map[string]map[int64]bool{}
+		for res := range results {
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			r := res.r
+			if seqs[r.Gateway] == nil {
+				seqs[r.Gateway] = map[int64]bool{}
+			}
+			if seqs[r.Gateway][r.Seq] {
+				t.Errorf("%s: record %d given to two callers", r.Gateway, r.Seq)
+			}
+			seqs[r.Gateway][r.Seq] = true
+			if !bytes.Equal(r.Hash, sum(r)) {
+				t.Errorf("%s record %d: hash is not the documented sum", r.Gateway, r.Seq)
+			}
+			stored := f.evidence(r.Gateway, r.QueryID).Record
+			if stored.Seq != r.Seq || !bytes.Equal(stored.Hash, r.Hash) || !bytes.Equal(stored.PrevHash, r.PrevHash) {
+				t.Errorf("%s: returned record %d, stored %d", r.QueryID, r.Seq, stored.Seq)
+			}
+		}
+		total := 0
+		for _, g := range gateways {
+			for seq := int64(1); seq <= int64(len(seqs[g])); seq++ {
+				if !seqs[g][seq] {
+					t.Errorf("%s: no caller got record %d", g, seq)
+				}
+			}
+			total += len(seqs[g])
+			if err := f.log.Verify(f.ctx, g); err != nil {
+				t.Errorf("Verify(%s): %v", g, err)
+			}
+		}
+		if total != callers*each {
+			t.Errorf("%d records, want %d", total, callers*each)
+		}
+		// The chains go on as before, and get timestamped whole.
+		f.record("civil-gw", "after")
+		f.timestamp(total + 1)
+		for _, g := range gateways {
+			if err := f.log.Verify(f.ctx, g); err != nil {
+				t.Errorf("Verify(%s) after timestamping: %v", g, err)
+			}
+		}
+	})
+}
+
+// TestRecordCancelled checks that a caller whose context has ended gets
+// its error and that its entry is not stored.
+func TestRecordCancelled(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx, cancel := context.WithCancel(f.ctx)
+		cancel()
+		if _, err := f.log.Record(ctx, msglog.Entry{Gateway: "civil-gw", QueryID: "gone", Status: 200}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Record with an ended context: %v", err)
+		}
+		if _, err := f.log.Evidence(f.ctx, "civil-gw", "gone"); apperr.As(err) == nil || apperr.As(err).Code != apperr.ENOTFOUND {
+			t.Errorf("the cancelled entry was stored: %v", err)
+		}
+		if r := f.record("civil-gw", "next"); r.Seq != 1 {
+			t.Errorf("next record is %d, want 1", r.Seq)
 		}
 	})
 }
