@@ -787,8 +787,8 @@ func (l *Log) FindEvidence(ctx context.Context, bucket *blob.Bucket, gateway, qu
 // VerifyFrom checks, as Verify does, gateway's chain in the database from
 // the record after seq, whose hash is hash: where the records up to seq
 // are archived, seq and hash are the last archive file's LastSeq and
-// LastHash (VerifyAll does that). VerifyFrom(ctx, gateway, 0, nil) is
-// Verify.
+// LastHash (Verify does that). VerifyFrom(ctx, gateway, 0, nil) checks
+// the chain from its first record.
 func (l *Log) VerifyFrom(ctx context.Context, gateway string, seq int64, hash []byte) error {
 	rows, err := l.db.Reader().QueryContext(ctx, `SELECT `+recordColumns+` FROM bus_message_log
 		WHERE gateway = $1 ORDER BY seq`, gateway)

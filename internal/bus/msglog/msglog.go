@@ -642,61 +642,19 @@ func (l *Log) batch(ctx context.Context, id string) (*Batch, error) {
 	return b, nil
 }
 
-// Verify recomputes gateway's chain from its first record: every record's
-// hash must be its Sum, link to the previous record's hash, and number one
-// more than it; the last must be the chain's head; and every batch's digest
-// must be BatchDigest of its records' hashes and its token over that
-// digest. It returns nil when all hold, else a *BrokenError naming the
-// first record found wrong.
+// Verify recomputes gateway's chain in the database from its first
+// record, or from the last archived one: every record's hash must be its
+// Sum, link to the previous record's hash, and number one more than it;
+// the last must be the chain's head; and every batch's digest must be
+// BatchDigest of its records' hashes and its token over that digest. It
+// returns nil when all hold, else a *BrokenError naming the first record
+// found wrong. The archive files themselves are checked by VerifyArchive.
 func (l *Log) Verify(ctx context.Context, gateway string) error {
-	rows, err := l.db.Reader().QueryContext(ctx, `SELECT `+recordColumns+` FROM bus_message_log
-		WHERE gateway = $1 ORDER BY seq`, gateway)
+	seq, hash, err := l.archivedTail(ctx, gateway)
 	if err != nil {
-		return fmt.Errorf("verify message log of %s: %w", gateway, err)
+		return err
 	}
-	defer rows.Close()
-	var (
-		prev    Record
-		batches = map[string][][]byte{}
-		broken  *BrokenError
-	)
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return fmt.Errorf("verify message log of %s: %w", gateway, err)
-		}
-		fail := func(reason string, args ...any) {
-			broken = &BrokenError{Gateway: gateway, Seq: r.Seq, QueryID: r.QueryID, Reason: fmt.Sprintf(reason, args...)}
-		}
-		switch {
-		case r.Seq != prev.Seq+1:
-			fail("record %d is missing", prev.Seq+1)
-		case !bytes.Equal(r.PrevHash, orEmpty(prev.Hash)):
-			fail("its previous hash is not the hash of record %d", prev.Seq)
-		case !bytes.Equal(r.Hash, r.Sum()):
-			fail("its content does not match its hash")
-		}
-		if broken != nil {
-			return broken
-		}
-		if r.Batch != "" {
-			batches[r.Batch] = append(batches[r.Batch], r.Hash)
-		}
-		prev = r
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("verify message log of %s: %w", gateway, err)
-	}
-	var headSeq int64
-	var headHash []byte
-	err = l.db.Reader().QueryRowContext(ctx, `SELECT seq, hash FROM bus_message_log_heads WHERE gateway = $1`, gateway).Scan(&headSeq, &headHash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("verify message log of %s: %w", gateway, err)
-	}
-	if headSeq != prev.Seq || !bytes.Equal(orEmpty(headHash), orEmpty(prev.Hash)) {
-		return &BrokenError{Gateway: gateway, Seq: prev.Seq + 1, Reason: fmt.Sprintf("the chain ends at record %d, but its head says %d", prev.Seq, headSeq)}
-	}
-	return l.verifyBatches(ctx, gateway, batches)
+	return l.VerifyFrom(ctx, gateway, seq, hash)
 }
 
 // verifyBatches checks gateway's batches against the record hashes found
