@@ -306,7 +306,7 @@ func (c *Consumer) authenticate(r *http.Request, client xroad.ClientID) error {
 func (c *Consumer) providerGateway(ctx context.Context, req *xroad.Request) (*bus.Gateway, error) {
 	gateways, err := c.cfg.Directory.Gateways(ctx)
 	if err != nil {
-		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeDatabaseError, "reading the registry failed")
+		return nil, registryError(err, xroad.OriginClientProxy)
 	}
 	member := req.Service.Client
 	member.Subsystem = ""
@@ -354,7 +354,7 @@ func checkResponse(resp *http.Response, ex *exchange, bodyDigest []byte) error {
 func (c *Consumer) listClients(w http.ResponseWriter, r *http.Request, req *xroad.Request) error {
 	clients, err := c.cfg.Directory.ListClients(r.Context())
 	if err != nil {
-		return failf(err, xroad.OriginClientProxy, xroad.CodeDatabaseError, "reading the registry failed")
+		return registryError(err, xroad.OriginClientProxy)
 	}
 	body, err := listClientsBody(clients, cmp.Or(req.ListClientsInstance, c.cfg.Member.Instance))
 	if err != nil {

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/bus"
+	"github.com/egovuz/egov/internal/bus/globalconf"
 	"github.com/egovuz/egov/internal/bus/xroad"
 	"github.com/egovuz/egov/internal/platform/db"
 )
@@ -365,6 +366,17 @@ func orDiscard(log *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return log
+}
+
+// registryError is the protocol's error for a failure to read the
+// registry: OutdatedGlobalConf when a gateway working from the global
+// configuration holds no valid one, else DatabaseError. The cause is only
+// logged.
+func registryError(err error, origin xroad.Origin) error {
+	if pe := globalconf.ProtocolError(err, origin); pe != nil {
+		return &fault{e: pe, cause: err}
+	}
+	return failf(err, origin, xroad.CodeDatabaseError, "reading the registry failed")
 }
 
 // checkSide checks the settings both sides of a gateway share: the member

@@ -408,12 +408,12 @@ func setResponseXRoad(h http.Header, ex *exchange, requestID string) {
 }
 
 // directoryError turns a registry failure into the protocol's error: an
-// unknown service, or a database error whose cause is only logged.
+// unknown service, or registryError.
 func (p *Provider) directoryError(err error, id xroad.ServiceID) error {
 	if apperr.Is(err, apperr.ENOTFOUND) {
 		return unknownService(id)
 	}
-	return failf(err, xroad.OriginServerProxy, xroad.CodeDatabaseError, "reading the registry failed")
+	return registryError(err, xroad.OriginServerProxy)
 }
 
 // bodyError classifies a failure to read the request body to its end.

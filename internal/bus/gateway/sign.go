@@ -86,7 +86,7 @@ func (s *Security) verify(ctx context.Context, origin xroad.Origin, member xroad
 	serial := signer.SerialNumber.Text(16)
 	gws, err := t.registered(ctx, serial, true)
 	if err != nil {
-		return nil, failf(err, origin, xroad.CodeDatabaseError, "reading the registry failed")
+		return nil, registryError(err, origin)
 	}
 	for _, g := range gws {
 		if g.Member == member {

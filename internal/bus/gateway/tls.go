@@ -288,7 +288,7 @@ func (s *Security) checkCaller(ctx context.Context, cs *tls.ConnectionState, cli
 	}
 	gws, err := s.Trust.registered(ctx, serial, false)
 	if err != nil {
-		return failf(err, xroad.OriginServerProxy, xroad.CodeDatabaseError, "reading the registry failed")
+		return registryError(err, xroad.OriginServerProxy)
 	}
 	member := client
 	member.Subsystem = ""
