@@ -86,9 +86,9 @@ type App struct {
 	// gateways' members.
 	APIKeys *bus.APIKeys
 
-	// busCaller calls services over the bus for the bus.call tasks; nil
+	// busClient calls services over the bus for the bus.call tasks; nil
 	// until a consumer gateway is known.
-	busCaller  atomic.Pointer[bus.Caller]
+	busClient  atomic.Pointer[bus.Client]
 	busMetrics *gateway.Metrics
 	demoBus    *demoBus
 

@@ -12,7 +12,7 @@ import (
 // gateway. A business answer (a record that does not exist) is thrown
 // into the process; anything else is retried by the engine.
 func (a *App) runBusCall(ctx context.Context, t workflow.ServiceTask) (map[string]any, error) {
-	c := a.busCaller.Load()
+	c := a.busClient.Load()
 	if c == nil {
 		return nil, errors.New("bus.call: this node has no exchange bus gateway")
 	}

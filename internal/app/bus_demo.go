@@ -151,11 +151,11 @@ func (a *App) loadDemoBus(ctx context.Context) error {
 		return err
 	}
 	d.consumer = d.nodes[len(d.nodes)-1].ConsumerAddr()
-	caller, err := bus.NewCaller(bus.CallerConfig{Gateway: "http://" + d.consumer, Client: demoPortal, APIKey: key})
+	client, err := bus.NewClient(bus.ClientConfig{Gateway: "http://" + d.consumer, Client: demoPortal, APIKey: key})
 	if err != nil {
 		return err
 	}
-	a.busCaller.Store(caller)
+	a.busClient.Store(client)
 	a.log.Info("demo exchange bus running", "consumer_gateway", d.consumer, "agencies", len(agencies))
 	return nil
 }

@@ -16,17 +16,17 @@ import (
 	"github.com/egovuz/egov/internal/bus/xroad"
 )
 
-// Caller is how egov's own modules call services over the bus: it sends
+// Client is how egov's own modules call services over the bus: it sends
 // X-Road REST requests (r1) as the subsystem Client to the member's
 // consumer gateway, authenticated with the subsystem's API key, and reads
 // the answers. The gateway does the rest: finding the provider's gateway,
-// signing, logging. A Caller is safe for concurrent use.
-type Caller struct {
-	cfg CallerConfig
+// signing, logging. A Client is safe for concurrent use.
+type Client struct {
+	cfg ClientConfig
 }
 
-// CallerConfig configures a Caller.
-type CallerConfig struct {
+// ClientConfig configures a Client.
+type ClientConfig struct {
 	// Gateway is the base URL of the consumer gateway, e.g.
 	// "http://127.0.0.1:8081".
 	Gateway string
@@ -89,8 +89,8 @@ func (r *CallResponse) JSON(v any) error {
 	return nil
 }
 
-// NewCaller checks cfg and returns the caller.
-func NewCaller(cfg CallerConfig) (*Caller, error) {
+// NewClient checks cfg and returns the client.
+func NewClient(cfg ClientConfig) (*Client, error) {
 	u, err := url.Parse(cfg.Gateway)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
@@ -105,7 +105,7 @@ func NewCaller(cfg CallerConfig) (*Caller, error) {
 		cfg.HTTP = &http.Client{Timeout: cmp.Or(cfg.Timeout, time.Minute)}
 	}
 	cfg.MaxResponseBytes = cmp.Or(cfg.MaxResponseBytes, 10<<20)
-	return &Caller{cfg: cfg}, nil
+	return &Client{cfg: cfg}, nil
 }
 
 // PathOf joins path segments into CallRequest.Path, percent-encoding each
@@ -123,7 +123,7 @@ func PathOf(segments ...string) string {
 // *CallResponse whatever its status; a fault of a gateway (X-Road-Error)
 // comes back as an *xroad.Error, and a failure to reach the consumer
 // gateway as another error.
-func (c *Caller) Call(ctx context.Context, service xroad.ServiceID, req CallRequest) (*CallResponse, error) {
+func (c *Client) Call(ctx context.Context, service xroad.ServiceID, req CallRequest) (*CallResponse, error) {
 	if req.Path != "" && !strings.HasPrefix(req.Path, "/") {
 		return nil, fmt.Errorf("bus call: path %q does not start with /", req.Path)
 	}

@@ -53,7 +53,7 @@ func (e *TaskError) Error() string { return e.Code + ": " + e.Message }
 
 // RunTask performs the call a bus.call task describes and returns the
 // variables to merge into the instance.
-func (c *Caller) RunTask(ctx context.Context, t Task) (map[string]any, error) {
+func (c *Client) RunTask(ctx context.Context, t Task) (map[string]any, error) {
 	service, err := xroad.ParseServiceID(t.Headers["service"])
 	if err != nil {
 		return nil, fmt.Errorf("bus.call: header service: %w", err)

@@ -45,11 +45,11 @@ func fakeGateway(t *testing.T, seen chan<- gatewaySeen) *httptest.Server {
 	return srv
 }
 
-func TestCallerRunTask(t *testing.T) {
+func TestClientRunTask(t *testing.T) {
 	seen := make(chan gatewaySeen, 1)
 	srv := fakeGateway(t, seen)
 	portal := xroad.ClientID{Instance: "UZ", MemberClass: "GOV", MemberCode: "201122919", Subsystem: "portal"}
-	c, err := bus.NewCaller(bus.CallerConfig{Gateway: srv.URL + "/", Client: portal, APIKey: "egov_k"})
+	c, err := bus.NewClient(bus.ClientConfig{Gateway: srv.URL + "/", Client: portal, APIKey: "egov_k"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,16 +129,16 @@ func TestCallerRunTask(t *testing.T) {
 	}
 }
 
-func TestNewCallerRefusesBadConfig(t *testing.T) {
+func TestNewClientRefusesBadConfig(t *testing.T) {
 	portal := xroad.ClientID{Instance: "UZ", MemberClass: "GOV", MemberCode: "201122919", Subsystem: "portal"}
 	member := portal
 	member.Subsystem = ""
-	for name, cfg := range map[string]bus.CallerConfig{
+	for name, cfg := range map[string]bus.ClientConfig{
 		"relative URL": {Gateway: "/r1", Client: portal, APIKey: "k"},
 		"member":       {Gateway: "http://gw", Client: member, APIKey: "k"},
 		"no key":       {Gateway: "http://gw", Client: portal},
 	} {
-		if _, err := bus.NewCaller(cfg); err == nil {
+		if _, err := bus.NewClient(cfg); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}

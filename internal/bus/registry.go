@@ -134,9 +134,9 @@ type Group struct {
 	CreatedAt   time.Time
 }
 
-// Client is a member or a subsystem, as the listClients metaservice lists
+// ListedClient is a member or a subsystem, as the listClients metaservice lists
 // them; a subsystem carries its member's name.
-type Client struct {
+type ListedClient struct {
 	ID   xroad.ClientID
 	Name string
 }
@@ -743,7 +743,7 @@ func (r *Registry) GroupMembers(ctx context.Context, group GroupID) ([]xroad.Cli
 
 // ListClients lists every member and subsystem, each member followed by
 // its subsystems, in identifier order, for the listClients metaservice.
-func (r *Registry) ListClients(ctx context.Context) ([]Client, error) {
+func (r *Registry) ListClients(ctx context.Context) ([]ListedClient, error) {
 	rows, err := r.db.Reader().QueryContext(ctx, `SELECT instance, member_class, member_code, '', name FROM bus_members
 		UNION ALL
 		SELECT m.instance, m.member_class, m.member_code, s.code, m.name FROM bus_subsystems s JOIN bus_members m ON m.id = s.member_id
@@ -751,8 +751,8 @@ func (r *Registry) ListClients(ctx context.Context) ([]Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
 	}
-	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (Client, error) {
-		var c Client
+	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (ListedClient, error) {
+		var c ListedClient
 		err := row.Scan(&c.ID.Instance, &c.ID.MemberClass, &c.ID.MemberCode, &c.ID.Subsystem, &c.Name)
 		return c, err
 	})

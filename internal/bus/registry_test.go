@@ -184,7 +184,7 @@ func TestMembersAndSubsystems(t *testing.T) {
 		f.must(err)
 		clients, err := f.reg.ListClients(f.ctx)
 		f.must(err)
-		want := []bus.Client{{ID: tax, Name: "Soliq qoʻmitasi"}, {ID: civil, Name: "Adliya vazirligi"},
+		want := []bus.ListedClient{{ID: tax, Name: "Soliq qoʻmitasi"}, {ID: civil, Name: "Adliya vazirligi"},
 			{ID: sub(civil, "civil-registry"), Name: "Adliya vazirligi"}}
 		if len(clients) != len(want) {
 			t.Fatalf("clients = %+v", clients)

@@ -85,7 +85,7 @@ type ProviderDirectory interface {
 // *bus.Registry satisfies it.
 type ConsumerDirectory interface {
 	Gateways(ctx context.Context) ([]bus.Gateway, error)
-	ListClients(ctx context.Context) ([]bus.Client, error)
+	ListClients(ctx context.Context) ([]bus.ListedClient, error)
 }
 
 // NewTransport returns the transport the gateways use when none is

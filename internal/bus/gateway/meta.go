@@ -34,7 +34,7 @@ type clientIDJSON struct {
 
 // listClientsBody lists the clients of instance, members as MEMBER and
 // subsystems as SUBSYSTEM, in the registry's order.
-func listClientsBody(clients []bus.Client, instance string) ([]byte, error) {
+func listClientsBody(clients []bus.ListedClient, instance string) ([]byte, error) {
 	out := clientList{Member: []clientEntry{}}
 	for _, c := range clients {
 		if c.ID.Instance != instance {

@@ -108,7 +108,7 @@ func (d *Directory) Gateways(_ context.Context) ([]bus.Gateway, error) {
 // ListClients lists every member and subsystem, each member followed by
 // its subsystems, for the listClients metaservice.
 // Errors: ErrUnavailable.
-func (d *Directory) ListClients(_ context.Context) ([]bus.Client, error) {
+func (d *Directory) ListClients(_ context.Context) ([]bus.ListedClient, error) {
 	c, err := d.src.Current()
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)

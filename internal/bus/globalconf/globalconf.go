@@ -469,7 +469,7 @@ type index struct {
 	byProvider map[xroad.ClientID][]*bus.Service
 	rights     map[xroad.ServiceID][]*bus.Right
 	groups     map[bus.GroupMembership]bool
-	clients    []bus.Client
+	clients    []bus.ListedClient
 }
 
 // finish checks what Build made or Parse read and builds the index.
@@ -529,9 +529,9 @@ func (c *Config) finish() error {
 		ofMember[m] = append(ofMember[m], s.Client)
 	}
 	for _, m := range c.Members {
-		c.idx.clients = append(c.idx.clients, bus.Client{ID: m.Client, Name: m.Name})
+		c.idx.clients = append(c.idx.clients, bus.ListedClient{ID: m.Client, Name: m.Name})
 		for _, s := range ofMember[m.Client] {
-			c.idx.clients = append(c.idx.clients, bus.Client{ID: s, Name: m.Name})
+			c.idx.clients = append(c.idx.clients, bus.ListedClient{ID: s, Name: m.Name})
 		}
 	}
 	gateways := map[[2]string]bool{}
