@@ -19,6 +19,8 @@ const gatewayUsage = `Usage:
                                   from the central server's signed global configuration
   egov gateway api-key --client UZ/GOV/123456789/system --label L [flags]
                                   make an API key for one of the member's systems (printed once)
+  egov gateway client-cert --client UZ/GOV/123456789/system --label L --cert SYSTEM.pem [flags]
+                                  register a system's TLS client certificate (with --consumer-tls)
 
 The keys directory holds auth.key, auth.crt, sign.key and sign.crt (PEM), the gateway's
 authentication and signing keys with their certificates from the platform's CA.`
@@ -32,6 +34,7 @@ func gatewayFlags(fs *flag.FlagSet, c *app.GatewayConfig, logLevel *string) {
 	fs.StringVar(&c.Keys, "keys", c.Keys, "directory of the gateway's keys and certificates")
 	fs.StringVar(&c.ConsumerListen, "consumer-listen", c.ConsumerListen, "address for the member's own systems (empty: none)")
 	fs.StringVar(&c.ProviderListen, "provider-listen", c.ProviderListen, "address for other gateways, mutual TLS (empty: none)")
+	fs.BoolVar(&c.ConsumerTLS, "consumer-tls", c.ConsumerTLS, "serve the consumer side over TLS, accepting registered client certificates besides API keys")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the gateway's database and its last global configuration")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… for the message log and keys; empty: SQLite in the data dir")
 	fs.DurationVar(&c.MaxTimestampAge, "max-timestamp-age", c.MaxTimestampAge, "refuse messages when log records wait longer than this for a timestamp")
@@ -44,14 +47,20 @@ func cmdGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := app.GatewayConfig{ConsumerListen: "127.0.0.1:8081", ProviderListen: ":8443", DataDir: "egov-gateway-data",
 		MaxTimestampAge: time.Hour, ServiceTimeout: 30 * time.Second}
 	level := "info"
-	if len(args) > 0 && args[0] == "api-key" {
-		var client, label string
-		fs := flag.NewFlagSet("gateway api-key", flag.ContinueOnError)
+	if len(args) > 0 && (args[0] == "api-key" || args[0] == "client-cert") {
+		var client, label, certFile string
+		fs := flag.NewFlagSet("gateway "+args[0], flag.ContinueOnError)
 		gatewayFlags(fs, &cfg, &level)
-		fs.StringVar(&client, "client", "", "the subsystem the key is for, INSTANCE/CLASS/CODE/SUBSYSTEM")
-		fs.StringVar(&label, "label", "", "what the key is for, e.g. the system's name")
+		fs.StringVar(&client, "client", "", "the subsystem the credential is for, INSTANCE/CLASS/CODE/SUBSYSTEM")
+		fs.StringVar(&label, "label", "", "what it is for, e.g. the system's name")
+		if args[0] == "client-cert" {
+			fs.StringVar(&certFile, "cert", "", "the system's certificate, PEM")
+		}
 		if err := parseFlags(fs, args[1:], stderr, gatewayUsage); err != nil {
 			return err
+		}
+		if args[0] == "client-cert" {
+			return app.GatewayClientCertificate(ctx, cfg, client, label, certFile)
 		}
 		key, err := app.GatewayAPIKey(ctx, cfg, client, label)
 		if err != nil {

@@ -49,6 +49,10 @@ type GatewayConfig struct {
 	// mutual TLS (empty for none).
 	ConsumerListen string
 	ProviderListen string
+	// ConsumerTLS serves the consumer side over TLS with the gateway's
+	// authentication certificate, so that systems may present registered
+	// client certificates instead of API keys.
+	ConsumerTLS bool
 	// DataDir holds the gateway's database (message log, API keys, data
 	// tracker) unless DatabaseURL names one, and the last configuration.
 	DataDir     string
@@ -97,19 +101,49 @@ func openGatewayDB(ctx context.Context, cfg GatewayConfig) (*db.DB, error) {
 
 // GatewayAPIKey makes an API key for client, a subsystem of the gateway's
 // member, in the gateway's database, and returns the key.
-func GatewayAPIKey(ctx context.Context, cfg GatewayConfig, client, label string) (string, error) {
+func GatewayAPIKey(ctx context.Context, cfg GatewayConfig, client, label string) (key string, err error) {
+	err = withGatewayKeys(ctx, cfg, client, func(keys *bus.APIKeys, id xroad.ClientID) error {
+		_, key, err = keys.Create(ctx, "cli", id, label)
+		return err
+	})
+	return key, err
+}
+
+// GatewayClientCertificate registers the PEM certificate in certFile as a
+// TLS client certificate of client in the gateway's database.
+func GatewayClientCertificate(ctx context.Context, cfg GatewayConfig, client, label, certFile string) error {
+	data, err := os.ReadFile(certFile)
+	if err != nil {
+		return configErr("--cert: %v", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return configErr("--cert %s: not a PEM certificate", certFile)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return configErr("--cert %s: %v", certFile, err)
+	}
+	return withGatewayKeys(ctx, cfg, client, func(keys *bus.APIKeys, id xroad.ClientID) error {
+		_, err := keys.AddCertificate(ctx, "cli", id, label, cert)
+		return err
+	})
+}
+
+// withGatewayKeys runs fn on the gateway's credential store for the
+// subsystem client.
+func withGatewayKeys(ctx context.Context, cfg GatewayConfig, client string, fn func(*bus.APIKeys, xroad.ClientID) error) error {
 	id, err := xroad.ParseClientID(client)
 	if err != nil {
-		return "", configErr("--client %q: %v", client, err)
+		return configErr("--client %q: %v", client, err)
 	}
 	d, err := openGatewayDB(ctx, cfg)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer d.Close()
 	c := clock.System{}
-	_, key, err := bus.NewAPIKeys(d, c, audit.New(d, c)).Create(ctx, "cli", id, label)
-	return key, err
+	return fn(bus.NewAPIKeys(d, c, audit.New(d, c)), id)
 }
 
 // StartGateway starts egov gateway: it loads the keys, downloads and
@@ -172,6 +206,9 @@ func StartGateway(ctx context.Context, cfg GatewayConfig, log *slog.Logger) (_ *
 			return nil, err
 		}
 		nc.ConsumerListen = cfg.ConsumerListen
+		if cfg.ConsumerTLS {
+			nc.ConsumerTLS = sec.ConsumerTLSConfig()
+		}
 	}
 	if cfg.ProviderListen != "" {
 		if nc.Provider, err = gateway.NewProvider(gateway.ProviderConfig{Directory: dir, Member: member, Security: sec,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"database/sql"
 	"encoding/base32"
 	"errors"
@@ -26,13 +27,16 @@ const (
 	maxAPIKeyLabel    = 200
 )
 
-// APIKey is a key by which one of a member's information systems
-// authenticates to the member's consumer gateway as Client, a subsystem.
-// The key itself is shown once, when it is made; only its hash is kept.
+// APIKey is a credential by which one of a member's information systems
+// authenticates to the member's consumer gateway as Client, a subsystem:
+// a key, shown once when it is made, or a TLS client certificate. Only
+// the SHA-256 of either is kept.
 type APIKey struct {
-	ID        string
-	Client    xroad.ClientID
-	Label     string
+	ID     string
+	Client xroad.ClientID
+	Label  string
+	// Certificate tells a registered TLS client certificate from a key.
+	Certificate bool
 	CreatedAt time.Time
 	CreatedBy string
 	// RevokedAt is when the key stopped working; nil while it works.
@@ -67,31 +71,72 @@ func hashAPIKey(key string) []byte {
 // "member_class", "member_code", "subsystem", which must be set) and
 // "label" (empty, control characters or longer than 200 characters).
 func (k *APIKeys) Create(ctx context.Context, actor string, client xroad.ClientID, label string) (*APIKey, string, error) {
+	label, err := credentialLabel(client, label)
+	if err != nil {
+		return nil, "", err
+	}
+	raw := make([]byte, apiKeySecretBytes)
+	_, _ = rand.Read(raw)
+	secret := apiKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
+	key, err := k.add(ctx, actor, client, label, hashAPIKey(secret), false)
+	if err != nil {
+		return nil, "", fmt.Errorf("create api key: %w", err)
+	}
+	return key, secret, nil
+}
+
+// AddCertificate registers cert as a TLS client certificate of the
+// subsystem client, by the SHA-256 of its DER: the system presents it to
+// the consumer gateway instead of a key. Like X-Road's information system
+// certificates it may be self-signed; the gateway trusts exactly it.
+//
+// Errors: as Create; ECONFLICT MsgCertificateExists when the certificate
+// is registered already.
+func (k *APIKeys) AddCertificate(ctx context.Context, actor string, client xroad.ClientID, label string, cert *x509.Certificate) (*APIKey, error) {
+	label, err := credentialLabel(client, label)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(cert.Raw)
+	key, err := k.add(ctx, actor, client, label, sum[:], true)
+	if err != nil {
+		return nil, fmt.Errorf("add client certificate: %w", conflictAs(err, MsgCertificateExists))
+	}
+	return key, nil
+}
+
+// credentialLabel validates the subsystem and the label of a credential
+// and returns the label cleaned.
+func credentialLabel(client xroad.ClientID, label string) (string, error) {
 	f := map[string]string{}
 	validateClient(f, client, true)
 	label, ok := cleanText(label, maxAPIKeyLabel, true)
 	if !ok {
 		f["label"] = MsgLabel
 	}
-	if err := invalid(f); err != nil {
-		return nil, "", err
+	return label, invalid(f)
+}
+
+// add stores a credential by its hash, audited.
+func (k *APIKeys) add(ctx context.Context, actor string, client xroad.ClientID, label string, hash []byte, certificate bool) (*APIKey, error) {
+	key := &APIKey{ID: db.NewID(), Client: client, Label: label, Certificate: certificate,
+		CreatedAt: k.clock.Now().UTC().Truncate(time.Microsecond), CreatedBy: actor}
+	kind, action := "key", "bus.api_key.created"
+	if certificate {
+		kind, action = "certificate", "bus.client_certificate.added"
 	}
-	raw := make([]byte, apiKeySecretBytes)
-	_, _ = rand.Read(raw)
-	secret := apiKeyPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
-	key := &APIKey{ID: db.NewID(), Client: client, Label: label, CreatedAt: k.clock.Now().UTC().Truncate(time.Microsecond), CreatedBy: actor}
 	err := k.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bus_api_keys (id, client_id, label, key_hash, created_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6)`, key.ID, client.String(), label, hashAPIKey(secret), key.CreatedAt, actor); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO bus_api_keys (id, client_id, label, key_hash, kind, created_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, key.ID, client.String(), label, hash, kind, key.CreatedAt, actor); err != nil {
 			return err
 		}
-		return k.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: "bus.api_key.created", ObjectType: "bus_api_key",
+		return k.audit.Record(ctx, tx, audit.Record{Actor: actor, Action: action, ObjectType: "bus_api_key",
 			ObjectID: key.ID, Details: map[string]any{"client": client.String(), "label": label}})
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("create api key: %w", err)
+		return nil, err
 	}
-	return key, secret, nil
+	return key, nil
 }
 
 // Revoke stops the key with the ID from working.
@@ -121,7 +166,7 @@ func (k *APIKeys) Revoke(ctx context.Context, actor, id string) error {
 
 // List returns the keys of client, oldest first, revoked ones included.
 func (k *APIKeys) List(ctx context.Context, client xroad.ClientID) ([]*APIKey, error) {
-	rows, err := k.db.Reader().QueryContext(ctx, `SELECT id, client_id, label, created_at, created_by, revoked_at
+	rows, err := k.db.Reader().QueryContext(ctx, `SELECT id, client_id, label, kind, created_at, created_by, revoked_at
 		FROM bus_api_keys WHERE client_id = $1 ORDER BY created_at, id`, client.String())
 	if err != nil {
 		return nil, fmt.Errorf("api keys: %w", err)
@@ -130,11 +175,13 @@ func (k *APIKeys) List(ctx context.Context, client xroad.ClientID) ([]*APIKey, e
 		var (
 			key     APIKey
 			client  string
+			kind    string
 			revoked sql.NullTime
 		)
-		if err := row.Scan(&key.ID, &client, &key.Label, &key.CreatedAt, &key.CreatedBy, &revoked); err != nil {
+		if err := row.Scan(&key.ID, &client, &key.Label, &kind, &key.CreatedAt, &key.CreatedBy, &revoked); err != nil {
 			return nil, err
 		}
+		key.Certificate = kind == "certificate"
 		key.CreatedAt = key.CreatedAt.UTC()
 		if revoked.Valid {
 			t := revoked.Time.UTC()
@@ -156,9 +203,21 @@ func (k *APIKeys) ByAPIKey(ctx context.Context, key string) (xroad.ClientID, boo
 	if !strings.HasPrefix(key, apiKeyPrefix) {
 		return xroad.ClientID{}, false, nil
 	}
+	return k.holder(ctx, hashAPIKey(key), "key")
+}
+
+// ByCertificate returns the subsystem a registered, unrevoked client
+// certificate is bound to; ok is false for any other certificate.
+func (k *APIKeys) ByCertificate(ctx context.Context, cert *x509.Certificate) (xroad.ClientID, bool, error) {
+	sum := sha256.Sum256(cert.Raw)
+	return k.holder(ctx, sum[:], "certificate")
+}
+
+// holder finds the subsystem of a working credential of kind by its hash.
+func (k *APIKeys) holder(ctx context.Context, hash []byte, kind string) (xroad.ClientID, bool, error) {
 	var client string
-	err := k.db.Reader().QueryRowContext(ctx, `SELECT client_id FROM bus_api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-		hashAPIKey(key)).Scan(&client)
+	err := k.db.Reader().QueryRowContext(ctx, `SELECT client_id FROM bus_api_keys WHERE key_hash = $1 AND kind = $2
+		AND revoked_at IS NULL`, hash, kind).Scan(&client)
 	if errors.Is(err, sql.ErrNoRows) {
 		return xroad.ClientID{}, false, nil
 	}

@@ -87,6 +87,7 @@ const (
 	MsgRequestDecided    = "bus.request.decided" // approved or rejected already
 	MsgRequestOwn        = "bus.request.own"     // deciding on one's own request
 	MsgAPIKeyRevoked     = "bus.api_key.revoked"
+	MsgCertificateExists = "bus.client_certificate.exists"
 )
 
 // Member classes.

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -27,6 +28,11 @@ func (k *keyring) ByAPIKey(_ context.Context, key string) (xroad.ClientID, bool,
 	defer k.mu.Unlock()
 	c, ok := k.keys[key]
 	return c, ok, nil
+}
+
+// ByCertificate knows no certificates.
+func (*keyring) ByCertificate(context.Context, *x509.Certificate) (xroad.ClientID, bool, error) {
+	return xroad.ClientID{}, false, nil
 }
 
 func (k *keyring) revoke(key string) {

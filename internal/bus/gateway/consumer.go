@@ -24,6 +24,9 @@ type LocalClients interface {
 	// ByAPIKey returns the subsystem the API key is bound to; ok is false
 	// when no subsystem holds the key.
 	ByAPIKey(ctx context.Context, key string) (client xroad.ClientID, ok bool, err error)
+	// ByCertificate returns the subsystem the TLS client certificate is
+	// registered for; ok is false when it is not registered.
+	ByCertificate(ctx context.Context, cert *x509.Certificate) (client xroad.ClientID, ok bool, err error)
 }
 
 // ConsumerConfig configures a Consumer.
@@ -281,22 +284,33 @@ func gatewayError(resp *http.Response) bool {
 // of client, a subsystem of the gateway's member: the API key must be
 // given once and be bound to exactly that subsystem.
 func (c *Consumer) authenticate(r *http.Request, client xroad.ClientID) error {
-	keys := r.Header.Values(HeaderAPIKey)
-	if len(keys) != 1 || keys[0] == "" {
-		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied,
-			"the information system must authenticate with one %s header", HeaderAPIKey)
+	var (
+		holder xroad.ClientID
+		ok     bool
+		err    error
+		what   = "the API key"
+	)
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		what = "the client certificate"
+		holder, ok, err = c.cfg.LocalClients.ByCertificate(r.Context(), r.TLS.PeerCertificates[0])
+	} else {
+		keys := r.Header.Values(HeaderAPIKey)
+		if len(keys) != 1 || keys[0] == "" {
+			return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied,
+				"the information system must authenticate with one %s header or a client certificate", HeaderAPIKey)
+		}
+		holder, ok, err = c.cfg.LocalClients.ByAPIKey(r.Context(), keys[0])
 	}
-	holder, ok, err := c.cfg.LocalClients.ByAPIKey(r.Context(), keys[0])
 	switch {
 	case err != nil:
 		return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "authenticating the information system failed")
 	case !ok:
-		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "the API key is not valid")
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "%s is not registered", what)
 	case client.Subsystem == "" || !ownedBy(client, c.cfg.Member):
 		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied,
 			"client %s is not a subsystem of member %s, which this gateway serves", client, c.cfg.Member)
 	case holder != client:
-		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "the API key is not one of client %s", client)
+		return xroad.Errorf(xroad.OriginClient, xroad.CodeAccessDenied, "%s is not one of client %s", what, client)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha512"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -117,6 +118,11 @@ type apiKeys map[string]xroad.ClientID
 func (k apiKeys) ByAPIKey(_ context.Context, key string) (xroad.ClientID, bool, error) {
 	c, ok := k[key]
 	return c, ok, nil
+}
+
+// ByCertificate knows no certificates; see TestLocalClientCertificates.
+func (apiKeys) ByCertificate(context.Context, *x509.Certificate) (xroad.ClientID, bool, error) {
+	return xroad.ClientID{}, false, nil
 }
 
 // fakeProvider is the gateway of the tax member, which answers every

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ type Node struct {
 type NodeConfig struct {
 	Consumer       *Consumer
 	ConsumerListen string
+	// ConsumerTLS, if set, serves the consumer side over TLS, with
+	// client certificates (Security.ConsumerTLSConfig).
+	ConsumerTLS *tls.Config
 	Provider       *Provider
 	ProviderListen string
 	Logger         *slog.Logger
@@ -56,6 +60,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 			return nil, fmt.Errorf("bus gateway: consumer side: %w", err)
 		}
 		n.consumerLn, n.consumer = ln, newServer(cfg.handler("consumer", cfg.Consumer), log)
+		n.consumer.TLSConfig = cfg.ConsumerTLS
 		go n.serve(n.consumer, ln)
 	}
 	if cfg.Provider != nil {

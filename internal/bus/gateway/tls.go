@@ -198,6 +198,21 @@ func (s *Security) ServerTLSConfig() *tls.Config {
 	}
 }
 
+// ConsumerTLSConfig is the TLS configuration of a consumer side that its
+// information systems reach over TLS: it presents Auth and asks for a
+// client certificate, which the consumer then looks up among the
+// registered ones (LocalClients.ByCertificate). Like X-Road's information
+// system certificates these may be self-signed, so the chain is not
+// checked here: a certificate is trusted exactly when it is registered. A
+// system without one authenticates with its API key.
+func (s *Security) ConsumerTLSConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{s.Auth},
+		ClientAuth:   tls.RequestClientCert,
+	}
+}
+
 // clientTLSConfig is the TLS configuration of a consumer gateway dialling
 // addr: it presents Auth and accepts only a server certificate issued
 // under the roots, valid, not revoked and registered as the AuthSerial of
