@@ -65,11 +65,11 @@ type GatewayConfig struct {
 
 // GatewayNode is a running egov gateway.
 type GatewayNode struct {
-	node    *gateway.Node
-	db      *db.DB
-	log     *msglog.Log
-	tsa     tsp.Client
-	logger  *slog.Logger
+	node   *gateway.Node
+	db     *db.DB
+	log    *msglog.Log
+	tsa    tsp.Client
+	logger *slog.Logger
 	// stop ends the configuration's refreshing.
 	stop context.CancelFunc
 	// Keys is the gateway's API key store, for its local clients.

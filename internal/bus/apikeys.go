@@ -37,8 +37,8 @@ type APIKey struct {
 	Label  string
 	// Certificate tells a registered TLS client certificate from a key.
 	Certificate bool
-	CreatedAt time.Time
-	CreatedBy string
+	CreatedAt   time.Time
+	CreatedBy   string
 	// RevokedAt is when the key stopped working; nil while it works.
 	RevokedAt *time.Time
 }

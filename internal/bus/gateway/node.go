@@ -29,7 +29,7 @@ type NodeConfig struct {
 	ConsumerListen string
 	// ConsumerTLS, if set, serves the consumer side over TLS, with
 	// client certificates (Security.ConsumerTLSConfig).
-	ConsumerTLS *tls.Config
+	ConsumerTLS    *tls.Config
 	Provider       *Provider
 	ProviderListen string
 	Logger         *slog.Logger
