@@ -90,13 +90,19 @@ func postedGroup(r *http.Request) (GroupID, error) {
 	return GroupID{}, apperr.New(apperr.ENOTFOUND, MsgNoSuchGroup)
 }
 
-// addGroupMember puts the subsystem typed into the group.
-func (p *Pages) addGroupMember(w http.ResponseWriter, r *http.Request) error {
+// actorAndGroup is who posts a form on a group's page, and the group.
+func (p *Pages) actorAndGroup(r *http.Request) (string, GroupID, error) {
 	actor, err := p.actor(r)
 	if err != nil {
-		return err
+		return "", GroupID{}, err
 	}
 	g, err := postedGroup(r)
+	return actor, g, err
+}
+
+// addGroupMember puts the subsystem typed into the group.
+func (p *Pages) addGroupMember(w http.ResponseWriter, r *http.Request) error {
+	actor, g, err := p.actorAndGroup(r)
 	if err != nil {
 		return err
 	}
@@ -123,11 +129,7 @@ func (p *Pages) addGroupMember(w http.ResponseWriter, r *http.Request) error {
 
 // removeGroupMember takes a subsystem out of the group.
 func (p *Pages) removeGroupMember(w http.ResponseWriter, r *http.Request) error {
-	actor, err := p.actor(r)
-	if err != nil {
-		return err
-	}
-	g, err := postedGroup(r)
+	actor, g, err := p.actorAndGroup(r)
 	if err != nil {
 		return err
 	}

@@ -161,17 +161,27 @@ func postedMember(r *http.Request) (xroad.ClientID, error) {
 	return xroad.ClientID{}, apperr.New(apperr.ENOTFOUND, MsgNoSuchMember)
 }
 
-// createSubsystem adds a subsystem to the member named by the form.
-func (p *Pages) createSubsystem(w http.ResponseWriter, r *http.Request) error {
+// actorAndMember is who posts a form on a member's page, and the
+// member, which must exist.
+func (p *Pages) actorAndMember(r *http.Request) (string, xroad.ClientID, error) {
 	actor, err := p.actor(r)
 	if err != nil {
-		return err
+		return "", xroad.ClientID{}, err
 	}
 	c, err := postedMember(r)
 	if err != nil {
-		return err
+		return "", xroad.ClientID{}, err
 	}
 	if _, err := p.reg.FindMember(r.Context(), c); err != nil {
+		return "", xroad.ClientID{}, err
+	}
+	return actor, c, nil
+}
+
+// createSubsystem adds a subsystem to the member named by the form.
+func (p *Pages) createSubsystem(w http.ResponseWriter, r *http.Request) error {
+	actor, c, err := p.actorAndMember(r)
+	if err != nil {
 		return err
 	}
 	f := form{Values: map[string]string{"sub-code": strings.TrimSpace(r.PostFormValue("code"))}}
@@ -191,15 +201,8 @@ func (p *Pages) createSubsystem(w http.ResponseWriter, r *http.Request) error {
 
 // createGateway registers a gateway of the member named by the form.
 func (p *Pages) createGateway(w http.ResponseWriter, r *http.Request) error {
-	actor, err := p.actor(r)
+	actor, c, err := p.actorAndMember(r)
 	if err != nil {
-		return err
-	}
-	c, err := postedMember(r)
-	if err != nil {
-		return err
-	}
-	if _, err := p.reg.FindMember(r.Context(), c); err != nil {
 		return err
 	}
 	f := form{Values: map[string]string{}}
