@@ -139,7 +139,7 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := c.logs.healthy(r.Context()); err != nil {
 		return err
 	}
-	gw, err := c.providerGateway(r.Context(), req)
+	gws, err := c.providerGateways(r.Context(), req)
 	if err != nil {
 		return err
 	}
@@ -159,44 +159,19 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 			return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "reading the request body failed")
 		}
 	}
-	out, err := http.NewRequestWithContext(ctx, req.Method, scheme+gw.Address+"/", ex.outBody())
+	var resp *http.Response
+	var gw *bus.Gateway
+	for i := range gws {
+		gw = gws[i]
+		resp, err = c.send(ctx, r, req, ex, gw, scheme)
+		if err == nil || i == len(gws)-1 || !retriable(ex, err) {
+			break
+		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "bus gateway: provider gateway unreachable, trying the member's next",
+			slog.String("gateway", gw.Name), slog.String("member", gw.Member.String()), slog.Any("err", err))
+	}
 	if err != nil {
-		return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "the provider gateway's address is invalid")
-	}
-	// The request target goes on exactly as the client wrote it: the
-	// provider gateway parses it again, and the hash covers it.
-	path, _, hasQuery := strings.Cut(r.RequestURI, "?")
-	out.URL.Opaque, out.URL.RawQuery, out.URL.ForceQuery = path, req.RawQuery, hasQuery && req.RawQuery == ""
-	if ex.body != nil {
-		out.ContentLength = r.ContentLength
-		if ex.isBuffered {
-			out.ContentLength = int64(len(ex.buffered))
-		}
-	}
-	out.Header = forwardHeaders(r.Header)
-	out.Header.Del(HeaderAPIKey)
-	out.Header.Del(HeaderSignature)
-	setRequestXRoad(out.Header, ex)
-	ex.head = requestHead(out.Method, out.URL.RequestURI(), out.Header)
-	if c.cfg.Security != nil {
-		sig, err := c.cfg.Security.sign(ctx, xroad.RequestHash(ex.head, ex.digest))
-		if err != nil {
-			return failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "signing the request failed")
-		}
-		ex.requestSignature = sig
-		out.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
-	}
-
-	resp, err := c.cfg.Transport.RoundTrip(out)
-	if err != nil {
-		switch {
-		case tooLarge(err):
-			return bodyTooLarge(c.cfg.MaxBodyBytes)
-		case c.cfg.Security != nil && tlsFailed(err):
-			return failf(err, xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
-				"TLS authentication with gateway %s of member %s failed", gw.Name, gw.Member)
-		}
-		return failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "cannot reach gateway %s of member %s", gw.Name, gw.Member)
+		return err
 	}
 	defer resp.Body.Close()
 	digest, err := ex.bodyDigest(ctx)
@@ -238,6 +213,60 @@ func (c *Consumer) serve(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(body)
 	return nil
+}
+
+// send sends the exchange ex, signed with Security, to the provider
+// gateway gw and returns its response.
+func (c *Consumer) send(ctx context.Context, r *http.Request, req *xroad.Request, ex *exchange, gw *bus.Gateway, scheme string) (*http.Response, error) {
+	out, err := http.NewRequestWithContext(ctx, req.Method, scheme+gw.Address+"/", ex.outBody())
+	if err != nil {
+		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "the provider gateway's address is invalid")
+	}
+	// The request target goes on exactly as the client wrote it: the
+	// provider gateway parses it again, and the hash covers it.
+	path, _, hasQuery := strings.Cut(r.RequestURI, "?")
+	out.URL.Opaque, out.URL.RawQuery, out.URL.ForceQuery = path, req.RawQuery, hasQuery && req.RawQuery == ""
+	if ex.body != nil {
+		out.ContentLength = r.ContentLength
+		if ex.isBuffered {
+			out.ContentLength = int64(len(ex.buffered))
+		}
+	}
+	out.Header = forwardHeaders(r.Header)
+	out.Header.Del(HeaderAPIKey)
+	out.Header.Del(HeaderSignature)
+	setRequestXRoad(out.Header, ex)
+	ex.head = requestHead(out.Method, out.URL.RequestURI(), out.Header)
+	if c.cfg.Security != nil {
+		sig, err := c.cfg.Security.sign(ctx, xroad.RequestHash(ex.head, ex.digest))
+		if err != nil {
+			return nil, failf(err, xroad.OriginClientProxy, xroad.CodeInternalError, "signing the request failed")
+		}
+		ex.requestSignature = sig
+		out.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	}
+
+	resp, err := c.cfg.Transport.RoundTrip(out)
+	if err != nil {
+		switch {
+		case tooLarge(err):
+			return nil, bodyTooLarge(c.cfg.MaxBodyBytes)
+		case c.cfg.Security != nil && tlsFailed(err):
+			return nil, failf(err, xroad.OriginClientProxy, xroad.CodeSSLAuthenticationFailed,
+				"TLS authentication with gateway %s of member %s failed", gw.Name, gw.Member)
+		}
+		return nil, failf(err, xroad.OriginClientProxy, xroad.CodeNetworkError, "cannot reach gateway %s of member %s", gw.Name, gw.Member)
+	}
+	return resp, nil
+}
+
+// retriable tells whether an exchange that failed with err may go to the
+// member's next gateway: nothing reached the failed one (it could not be
+// connected to), and the body can be sent again (there is none, or it was
+// read ahead for the signature).
+func retriable(ex *exchange, err error) bool {
+	var f *fault
+	return errors.As(err, &f) && dialFailed(f.cause) && (ex.body == nil || ex.isBuffered)
 }
 
 // verifyResponse checks, with Security, that the response came from the
@@ -315,15 +344,18 @@ func (c *Consumer) authenticate(r *http.Request, client xroad.ClientID) error {
 	return nil
 }
 
-// providerGateway finds the gateway of the service's member, the one
-// X-Road-Security-Server names if it is given, else the first by name.
-func (c *Consumer) providerGateway(ctx context.Context, req *xroad.Request) (*bus.Gateway, error) {
+// providerGateways finds the gateways of the service's member to try in
+// order: the one X-Road-Security-Server names if it is given, else all of
+// the member's by name, so that the next takes over when one cannot be
+// reached.
+func (c *Consumer) providerGateways(ctx context.Context, req *xroad.Request) ([]*bus.Gateway, error) {
 	gateways, err := c.cfg.Directory.Gateways(ctx)
 	if err != nil {
 		return nil, registryError(err, xroad.OriginClientProxy)
 	}
 	member := req.Service.Client
 	member.Subsystem = ""
+	var out []*bus.Gateway
 	for i := range gateways {
 		g := &gateways[i]
 		if g.Member != member {
@@ -335,9 +367,12 @@ func (c *Consumer) providerGateway(ctx context.Context, req *xroad.Request) (*bu
 				continue
 			}
 		}
-		return g, nil
+		out = append(out, g)
 	}
-	if req.SecurityServer != nil {
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case req.SecurityServer != nil:
 		return nil, xroad.Errorf(xroad.OriginClient, xroad.CodeInvalidSecurityServer,
 			"%s is not a gateway of member %s", req.SecurityServer, member)
 	}
