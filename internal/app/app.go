@@ -80,6 +80,8 @@ type App struct {
 	// DataTracker records who asked the exchange about a person; the
 	// person's profile lists it.
 	DataTracker *bus.Tracker
+	// Applications are the applications for state services.
+	Applications *portal.Applications
 	// MessageLog is the message log of the gateways this node runs.
 	MessageLog *msglog.Log
 	// APIKeys authenticate the information systems of this node's
@@ -330,6 +332,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin}); err != nil {
 		return nil, err
 	}
+	a.Applications = a.portal.UseApplications(applicationForms{a.Registry}, applicationProcesses{a.Workflow}, a.Jobs, a.Outbox)
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}

@@ -684,6 +684,12 @@ func (d demoService) passport(agencies map[string]string) (Passport, error) {
 	if p.AgencyID == "" {
 		return p, fmt.Errorf("demo service %s: no agency %s", d.code, d.agency)
 	}
+	// The services whose back-office process the workflow's demo deploys
+	// (a process key names the service it serves).
+	switch d.code {
+	case "birth-certificate-duplicate", "sole-proprietor-registration":
+		p.ProcessKey = d.code
+	}
 	if d.status == StatusPlanned || d.status == StatusDigitising {
 		// Services not yet live get a plan; every third one is past its
 		// deadline, so the plan shows what overdue looks like.

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,12 @@ func NewOutbox(c clock.Clock, prefix string) *Outbox {
 		prefix = DefaultPrefix
 	}
 	return &Outbox{clock: c, prefix: prefix}
+}
+
+// Subject is the full subject of an event called name (e.g.
+// "portal.application.submitted") under the outbox's prefix.
+func (o *Outbox) Subject(name string) string {
+	return strings.TrimSuffix(o.prefix, ".") + "." + name
 }
 
 // Write JSON-encodes data (a json.RawMessage goes in as it is) and adds it as

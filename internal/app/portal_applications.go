@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/egovuz/egov/internal/catalog"
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/portal"
+	"github.com/egovuz/egov/internal/workflow"
+)
+
+// applicationForms gives the portal's applications the catalogue's live
+// services and their forms.
+type applicationForms struct{ registry *catalog.Registry }
+
+// Service returns a live service that takes applications on the portal and
+// has a back-office process; ENOTFOUND for any other.
+func (f applicationForms) Service(ctx context.Context, code string) (portal.ServiceInfo, error) {
+	s, err := f.registry.ServiceByCode(ctx, code)
+	if err != nil {
+		return portal.ServiceInfo{}, err
+	}
+	if s.Status != catalog.StatusLive || !s.Channels.Portal || s.ProcessKey == "" {
+		return portal.ServiceInfo{}, apperr.New(apperr.ENOTFOUND, "catalog.service.not_found")
+	}
+	version, err := f.registry.FormVersion(ctx, s.ID)
+	if err != nil {
+		return portal.ServiceInfo{}, err
+	}
+	return portal.ServiceInfo{AgencyID: s.AgencyID, ProcessKey: s.ProcessKey, FormVersion: version}, nil
+}
+
+// Validate checks answers against the form version.
+func (f applicationForms) Validate(ctx context.Context, code string, version int, answers map[string]any, loc i18n.Locale) (map[string]any, map[string]string, error) {
+	sf, err := f.registry.Form(ctx, code, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	clean, fields := sf.Form.Validate(answers, loc)
+	return clean, fields, nil
+}
+
+// applicationProcesses starts applications' processes in the workflow
+// engine, once per application number.
+type applicationProcesses struct{ engine *workflow.Engine }
+
+// StartOnce starts the newest version of process key with businessKey,
+// unless an instance of it with that business key exists (a retry after a
+// crash between the start and its recording), whose ID it returns.
+func (p applicationProcesses) StartOnce(ctx context.Context, key, businessKey, agencyID string, vars map[string]any) (string, error) {
+	existing, err := p.engine.Instances(ctx, workflow.InstanceFilter{BusinessKey: &businessKey, Limit: 10})
+	if err != nil {
+		return "", err
+	}
+	for _, in := range existing {
+		if in.Key == key {
+			return in.ID, nil
+		}
+	}
+	id, err := p.engine.Start(ctx, workflow.StartRequest{Key: key, BusinessKey: businessKey, AgencyID: agencyID, Variables: vars})
+	if err != nil {
+		return "", fmt.Errorf("start the process of application %s: %w", businessKey, err)
+	}
+	return id, nil
+}

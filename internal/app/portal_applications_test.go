@@ -1,0 +1,82 @@
+package app_test
+
+import (
+	"context"
+	"html"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/portal"
+)
+
+// TestApplicationStartsItsProcess submits a citizen's application for a
+// duplicate birth certificate with the catalogue's current form: it gets
+// its number, its process starts with the applicant's PINFL, fetches the
+// birth record from the civil registry over the bus, and reaches the
+// officer; the citizen's profile shows the fetch with the application's
+// number as purpose.
+func TestApplicationStartsItsProcess(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, databaseURL string) {
+		n := startNode(t, testConfig(t, databaseURL))
+		ctx := context.Background()
+		if err := n.app.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		aziz := identity.DemoPeople()[0]
+		var userID string
+		if err := n.app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, aziz.PINFL).Scan(&userID); err != nil {
+			t.Fatal(err)
+		}
+		sf, err := n.app.Registry.Form(ctx, "birth-certificate-duplicate", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := sf.Form.FromPost(url.Values{
+			"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName},
+			"relation": {"self"}, "phone": {"90 100 00 01"}, "child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
+			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {"samarkand"}, "reason": {"lost"},
+			"delivery_method": {"post"}, "address.region": {"tashkent_city"}, "address.district": {"Yunusobod tumani"},
+			"address.street": {"Amir Temur koʻchasi, 1-uy"}, "address.postcode": {"100084"}, "consent": {"true"},
+		})
+		in := portal.SubmitInput{Applicant: portal.Applicant{UserID: userID, PINFL: aziz.PINFL}, ServiceCode: "birth-certificate-duplicate",
+			FormVersion: sf.Version, Answers: answers, IdempotencyKey: "form-open-1", Channel: portal.ChannelOnline, Locale: i18n.UzLatn}
+		app, err := n.app.Applications.Submit(ctx, in)
+		if err != nil {
+			t.Fatalf("submit: %v (fields %v)", err, apperr.As(err))
+		}
+		// A stale form version is refused and nothing more is stored.
+		stale := in
+		stale.FormVersion, stale.IdempotencyKey = sf.Version-1, "form-open-2"
+		if _, err := n.app.Applications.Submit(ctx, stale); !apperr.Is(err, apperr.ECONFLICT) {
+			t.Errorf("stale form: %v", err)
+		}
+
+		eventually(t, "the application in review", func() bool {
+			got, err := n.app.Applications.Find(ctx, userID, app.ID)
+			return err == nil && got.Status == "in_review" && got.ProcessInstance != ""
+		})
+		got, _ := n.app.Applications.Find(ctx, userID, app.ID)
+		eventually(t, "the birth record in the process", func() bool {
+			inst, err := n.app.Workflow.Instance(ctx, got.ProcessInstance)
+			return err == nil && inst.Variables["birthRecord"] != nil && inst.BusinessKey == app.Number
+		})
+		officer := newVisitor(t, n.base)
+		officer.login("+998901000011", identity.DemoPassword, "/work")
+		eventually(t, "the task in the officer's inbox", func() bool {
+			_, inbox := officer.get("/work")
+			return strings.Contains(inbox, app.Number)
+		})
+		v := newVisitor(t, n.base)
+		v.login("+998901000001", identity.DemoPassword, "/profile")
+		if _, page := v.get("/profile?lang=en"); !strings.Contains(html.UnescapeString(page), app.Number) {
+			t.Error("the profile lacks the fetch for the application")
+		}
+		if list, err := n.app.Applications.List(ctx, userID, 10); err != nil || len(list) != 1 {
+			t.Errorf("Aziz's applications: %d, %v", len(list), err)
+		}
+	})
+}

@@ -1,0 +1,374 @@
+package portal
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/events"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/platform/jobs"
+)
+
+// Message keys of the applications' errors.
+const (
+	MsgNoService       = "portal.application.no_service"  // no such service, or not one that takes applications online
+	MsgStaleForm       = "portal.application.stale_form"  // the form changed since the applicant opened it
+	MsgIdempotencyKey  = "portal.application.idempotency" // a missing or too long idempotency key
+	MsgKeyReused       = "portal.application.key_reused"  // the key was used for another service's application
+	MsgNoApplication   = "portal.application.not_found"   // no such application of this applicant
+	MsgChannel         = "portal.application.channel"     // not online or psc, or psc without an operator
+	MsgInvalidAnswers  = "portal.application.invalid"     // some answers are wrong; see the field messages
+	startProcessJob    = "portal.start_process"           // job kind
+	maxIdempotencyKey  = 100                              // characters
+	submittedSubject   = "portal.application.submitted"   // event subject, after the outbox prefix
+	statusReceived     = "received"                       // submitted, its process not yet started
+	statusInReview     = "in_review"                      // its process runs
+	eventSubmitted     = "submitted"                      // timeline: the application arrived
+	eventProcessStarts = "process_started"                // timeline: the agency's process started
+)
+
+// Channels by which an application arrives.
+const (
+	ChannelOnline = "online" // the applicant on the portal or in the app
+	ChannelPSC    = "psc"    // an operator of a public service centre for the applicant
+)
+
+// ServiceInfo is what the applications need of a service: where its
+// applications go and which form version is current.
+type ServiceInfo struct {
+	AgencyID    string
+	ProcessKey  string
+	FormVersion int
+}
+
+// Forms gives the services and validates answers against their forms; the
+// catalogue satisfies it through internal/app.
+type Forms interface {
+	// Service returns a live service that takes applications online;
+	// ENOTFOUND otherwise.
+	Service(ctx context.Context, code string) (ServiceInfo, error)
+	// Validate checks answers against version of the service's form and
+	// returns the clean values, or the field errors as message keys.
+	Validate(ctx context.Context, code string, version int, answers map[string]any, loc i18n.Locale) (map[string]any, map[string]string, error)
+}
+
+// Processes starts the back-office process of an application; the
+// workflow engine satisfies it through internal/app. StartOnce must start
+// at most one instance per business key, however often it is called.
+type Processes interface {
+	StartOnce(ctx context.Context, key, businessKey, agencyID string, variables map[string]any) (string, error)
+}
+
+// Queue enqueues jobs in the caller's transaction and runs them.
+type Queue interface {
+	Enqueue(ctx context.Context, tx db.Runner, spec jobs.Spec) (string, error)
+	Handle(kind string, h jobs.Handler)
+}
+
+// Applicant is who applies: the account and its PINFL from the identity
+// register.
+type Applicant struct {
+	UserID string
+	PINFL  string
+}
+
+// SubmitInput is an application as the applicant sends it.
+type SubmitInput struct {
+	Applicant   Applicant
+	ServiceCode string
+	// FormVersion is the version of the form the applicant filled in; it
+	// must still be the current one.
+	FormVersion int
+	Answers     map[string]any
+	// IdempotencyKey comes with the form when it is opened: sending it
+	// again (a double click, a retry) gives the same application.
+	IdempotencyKey string
+	// Channel is ChannelOnline or ChannelPSC, with the OperatorID who
+	// applied for the citizen at a centre.
+	Channel    string
+	OperatorID string
+	Locale     i18n.Locale
+}
+
+// Application is a submitted application.
+type Application struct {
+	ID          string
+	Number      string
+	ApplicantID string
+	ServiceCode string
+	AgencyID    string
+	FormVersion int
+	Answers     map[string]any
+	Status      string
+	Channel     string
+	OperatorID  string
+	// ProcessInstance is the back-office process, once started.
+	ProcessInstance string
+	SubmittedAt     time.Time
+	UpdatedAt       time.Time
+}
+
+// TimelineEntry is one thing that happened to an application.
+type TimelineEntry struct {
+	At     time.Time
+	Kind   string
+	Detail string
+}
+
+// Applications takes and keeps applications. It is safe for concurrent
+// use on any number of nodes.
+type Applications struct {
+	m         *Module
+	forms     Forms
+	processes Processes
+	jobs      Queue
+	outbox    *events.Outbox
+}
+
+// UseApplications connects the module to the catalogue's forms, the
+// workflow and the job queue, and registers the job that starts an
+// application's process.
+func (m *Module) UseApplications(forms Forms, processes Processes, q Queue, outbox *events.Outbox) *Applications {
+	a := &Applications{m: m, forms: forms, processes: processes, jobs: q, outbox: outbox}
+	q.Handle(startProcessJob, a.startProcess)
+	return a
+}
+
+// Submit stores an application and, in the same transaction, queues the
+// start of its service's process and the submitted event: once Submit
+// returns, the application exists exactly once and its process will run,
+// even if the node dies at once. Sending the same idempotency key again
+// returns the application made the first time.
+//
+// Errors: EINVALID MsgIdempotencyKey, MsgChannel, or MsgInvalidAnswers
+// with the fields' message keys; ENOTFOUND MsgNoService; ECONFLICT
+// MsgStaleForm when the form changed since it was opened, MsgKeyReused
+// when the key went with another service.
+func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application, error) {
+	key := strings.TrimSpace(in.IdempotencyKey)
+	switch {
+	case key == "" || utf8.RuneCountInString(key) > maxIdempotencyKey:
+		return nil, apperr.New(apperr.EINVALID, MsgIdempotencyKey)
+	case in.Channel != ChannelOnline && in.Channel != ChannelPSC, (in.Channel == ChannelPSC) == (in.OperatorID == ""):
+		return nil, apperr.New(apperr.EINVALID, MsgChannel)
+	}
+	if prior, err := a.byKey(ctx, a.m.db.Reader(), in.Applicant.UserID, key); err == nil {
+		return sameService(prior, in.ServiceCode)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	info, err := a.forms.Service(ctx, in.ServiceCode)
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		return nil, apperr.New(apperr.ENOTFOUND, MsgNoService)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	if in.FormVersion != info.FormVersion {
+		return nil, apperr.New(apperr.ECONFLICT, MsgStaleForm)
+	}
+	clean, fields, err := a.forms.Validate(ctx, in.ServiceCode, in.FormVersion, in.Answers, in.Locale)
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	if len(fields) > 0 {
+		return nil, apperr.Invalid(MsgInvalidAnswers, fields)
+	}
+	answers, err := json.Marshal(clean)
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
+	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
+		FormVersion: in.FormVersion, Answers: clean, Status: statusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
+		SubmittedAt: now, UpdatedAt: now}
+	err = a.m.db.Tx(ctx, func(tx *sql.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO portal_application_numbers (year, last) VALUES ($1, 1)
+			ON CONFLICT (year) DO UPDATE SET last = portal_application_numbers.last + 1 RETURNING last`, now.Year()).Scan(&last); err != nil {
+			return err
+		}
+		app.Number = fmt.Sprintf("%d-%07d", now.Year(), last)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_applications (id, number, applicant_id, applicant_pinfl, service_code,
+			agency_id, form_version, answers, status, channel, operator_id, idempotency_key, process_key, process_instance, submitted_at,
+			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $14)`, app.ID, app.Number,
+			app.ApplicantID, in.Applicant.PINFL, app.ServiceCode, app.AgencyID, app.FormVersion, string(answers), app.Status,
+			app.Channel, app.OperatorID, key, info.ProcessKey, now); err != nil {
+			return err
+		}
+		if err := addEvent(ctx, tx, app.ID, now, eventSubmitted, app.Channel); err != nil {
+			return err
+		}
+		payload, _ := json.Marshal(map[string]string{"id": app.ID})
+		if _, err := a.jobs.Enqueue(ctx, tx, jobs.Spec{Kind: startProcessJob, Key: app.ID, Payload: payload}); err != nil {
+			return err
+		}
+		_, err := a.outbox.Write(ctx, tx, a.outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
+			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now})
+		return err
+	})
+	if e := apperr.As(db.MapError(err)); e != nil && e.Code == apperr.ECONFLICT {
+		// The same key won a race with this submission: answer with it.
+		prior, perr := a.byKey(ctx, a.m.db.Writer(), in.Applicant.UserID, key)
+		if perr != nil {
+			return nil, fmt.Errorf("submit application: %w", perr)
+		}
+		return sameService(prior, in.ServiceCode)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	a.outbox.Nudge()
+	return app, nil
+}
+
+// sameService returns prior, the application an idempotency key was used
+// for, if it is for service.
+func sameService(prior *Application, service string) (*Application, error) {
+	if prior.ServiceCode != service {
+		return nil, apperr.New(apperr.ECONFLICT, MsgKeyReused)
+	}
+	return prior, nil
+}
+
+// addEvent adds an entry to the application's timeline.
+func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO portal_application_events (application_id, seq, at, kind, detail)
+		VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM portal_application_events WHERE application_id = $1), $2, $3, $4)`,
+		id, at, kind, detail)
+	return err
+}
+
+// applicationColumns are what scanApplication reads.
+const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
+	operator_id, process_instance, submitted_at, updated_at`
+
+// scanApplication reads one row of applicationColumns.
+func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
+	var (
+		app     Application
+		answers string
+	)
+	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
+		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt); err != nil {
+		return nil, err
+	}
+	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()
+	if err := json.Unmarshal([]byte(answers), &app.Answers); err != nil {
+		return nil, err
+	}
+	return &app, nil
+}
+
+// byKey finds the applicant's application sent with the idempotency key;
+// sql.ErrNoRows when there is none.
+func (a *Applications) byKey(ctx context.Context, q db.Runner, applicant, key string) (*Application, error) {
+	return scanApplication(q.QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM portal_applications
+		WHERE applicant_id = $1 AND idempotency_key = $2`, applicant, key))
+}
+
+// Find returns the applicant's application with the ID. Another
+// applicant's is not found, exactly as one that does not exist.
+//
+// Errors: ENOTFOUND MsgNoApplication.
+func (a *Applications) Find(ctx context.Context, applicant, id string) (*Application, error) {
+	app, err := scanApplication(a.m.db.Reader().QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM portal_applications
+		WHERE id = $1 AND applicant_id = $2`, id, applicant))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.ENOTFOUND, MsgNoApplication)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find application: %w", err)
+	}
+	return app, nil
+}
+
+// List returns the applicant's applications, newest first, at most limit.
+func (a *Applications) List(ctx context.Context, applicant string, limit int) ([]*Application, error) {
+	rows, err := a.m.db.Reader().QueryContext(ctx, `SELECT `+applicationColumns+` FROM portal_applications
+		WHERE applicant_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT $2`, applicant, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	out, err := db.Collect(rows, scanApplication)
+	if err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	return out, nil
+}
+
+// Timeline returns what happened to the applicant's application, in order.
+//
+// Errors: ENOTFOUND MsgNoApplication.
+func (a *Applications) Timeline(ctx context.Context, applicant, id string) ([]TimelineEntry, error) {
+	if _, err := a.Find(ctx, applicant, id); err != nil {
+		return nil, err
+	}
+	rows, err := a.m.db.Reader().QueryContext(ctx, `SELECT at, kind, detail FROM portal_application_events
+		WHERE application_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("application timeline: %w", err)
+	}
+	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (TimelineEntry, error) {
+		var e TimelineEntry
+		err := row.Scan(&e.At, &e.Kind, &e.Detail)
+		e.At = e.At.UTC()
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("application timeline: %w", err)
+	}
+	return out, nil
+}
+
+// startProcess starts the process of a submitted application: the job
+// Submit queued. It may run more than once (after a crash); StartOnce and
+// the check of process_instance make that harmless.
+func (a *Applications) startProcess(ctx context.Context, j jobs.Job) error {
+	var p struct{ ID string }
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(fmt.Errorf("bad payload: %w", err))
+	}
+	var (
+		number, agency, answers, channel, applicant, pinfl, processKey, instance string
+	)
+	err := a.m.db.Reader().QueryRowContext(ctx, `SELECT number, agency_id, answers, channel, applicant_id, applicant_pinfl,
+		process_key, process_instance FROM portal_applications WHERE id = $1`, p.ID).Scan(&number, &agency, &answers, &channel,
+		&applicant, &pinfl, &processKey, &instance)
+	if err != nil {
+		return fmt.Errorf("start process of application %s: %w", p.ID, err)
+	}
+	if instance != "" {
+		return nil
+	}
+	var clean map[string]any
+	if err := json.Unmarshal([]byte(answers), &clean); err != nil {
+		return jobs.Permanent(err)
+	}
+	vars := map[string]any{"applicationId": number, "applicant": map[string]any{"userId": applicant, "pinfl": pinfl},
+		"answers": clean, "channel": channel}
+	instance, err = a.processes.StartOnce(ctx, processKey, number, agency, vars)
+	if err != nil {
+		return fmt.Errorf("start process of application %s: %w", number, err)
+	}
+	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
+	return a.m.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE portal_applications SET process_instance = $1, status = $2, updated_at = $3
+			WHERE id = $4 AND process_instance = ''`, instance, statusInReview, now, p.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return addEvent(ctx, tx, p.ID, now, eventProcessStarts, processKey)
+	})
+}

@@ -1,0 +1,192 @@
+package portal_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/audit"
+	"github.com/egovuz/egov/internal/platform/clock"
+	"github.com/egovuz/egov/internal/platform/db"
+	"github.com/egovuz/egov/internal/platform/db/dbtest"
+	"github.com/egovuz/egov/internal/platform/events"
+	"github.com/egovuz/egov/internal/platform/i18n"
+	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/portal"
+)
+
+// testForms is one live service whose form, version 3, wants a "reason"
+// of at least three characters; "old-service" is not live.
+type testForms struct{}
+
+func (testForms) Service(_ context.Context, code string) (portal.ServiceInfo, error) {
+	if code != "birth-certificate-duplicate" {
+		return portal.ServiceInfo{}, apperr.New(apperr.ENOTFOUND, "nope")
+	}
+	return portal.ServiceInfo{AgencyID: "agency-adliya", ProcessKey: "birth-certificate-duplicate", FormVersion: 3}, nil
+}
+
+func (testForms) Validate(_ context.Context, _ string, _ int, answers map[string]any, _ i18n.Locale) (map[string]any, map[string]string, error) {
+	reason, _ := answers["reason"].(string)
+	if len(reason) < 3 {
+		return nil, map[string]string{"reason": "form.required"}, nil
+	}
+	return map[string]any{"reason": reason}, nil, nil
+}
+
+// startedProcesses starts at most one instance per business key, as the
+// workflow adapter does, and remembers the variables.
+type startedProcesses struct {
+	mu   sync.Mutex
+	vars map[string]map[string]any
+}
+
+func (p *startedProcesses) StartOnce(_ context.Context, key, businessKey, agency string, vars map[string]any) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.vars[businessKey]; !ok {
+		p.vars[businessKey] = vars
+	}
+	return "instance-" + businessKey, nil
+}
+
+func (p *startedProcesses) get(businessKey string) map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.vars[businessKey]
+}
+
+func TestSubmitApplications(t *testing.T) {
+	schema := []db.Migrations{audit.Migrations(), events.Migrations(), jobs.Migrations(), portal.Migrations()}
+	dbtest.Each(t, schema, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		m := newModule(t, d)
+		q := jobs.New(d, jobs.Options{Poll: 20 * time.Millisecond, BackoffBase: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		procs := &startedProcesses{vars: map[string]map[string]any{}}
+		apps := m.UseApplications(testForms{}, procs, q, events.NewOutbox(clock.System{}, ""))
+		done := make(chan struct{})
+		go func() { q.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+
+		aziz := portal.Applicant{UserID: "user-aziz", PINFL: "30101900000011"}
+		malika := portal.Applicant{UserID: "user-malika", PINFL: "40202900000022"}
+		in := portal.SubmitInput{Applicant: aziz, ServiceCode: "birth-certificate-duplicate", FormVersion: 3,
+			Answers: map[string]any{"reason": "lost", "extra": "dropped"}, IdempotencyKey: "k1", Channel: portal.ChannelOnline}
+		first, err := apps.Submit(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^\d{4}-\d{7}$`).MatchString(first.Number) || first.Status != "received" || first.Answers["extra"] != nil {
+			t.Errorf("application %+v", first)
+		}
+		// A double click or a retry gives the same application.
+		again, err := apps.Submit(ctx, in)
+		if err != nil || again.ID != first.ID || again.Number != first.Number {
+			t.Errorf("resubmitted: %+v, %v", again, err)
+		}
+
+		// Bad input gets its error and stores nothing.
+		for name, c := range map[string]struct {
+			change func(*portal.SubmitInput)
+			code   string
+			msg    string
+		}{
+			"no key":               {func(i *portal.SubmitInput) { i.IdempotencyKey = " " }, apperr.EINVALID, portal.MsgIdempotencyKey},
+			"stale form":           {func(i *portal.SubmitInput) { i.FormVersion = 2 }, apperr.ECONFLICT, portal.MsgStaleForm},
+			"unknown service":      {func(i *portal.SubmitInput) { i.ServiceCode = "old-service" }, apperr.ENOTFOUND, portal.MsgNoService},
+			"bad answers":          {func(i *portal.SubmitInput) { i.Answers = map[string]any{"reason": "x"} }, apperr.EINVALID, portal.MsgInvalidAnswers},
+			"psc without operator": {func(i *portal.SubmitInput) { i.Channel = portal.ChannelPSC }, apperr.EINVALID, portal.MsgChannel},
+			"key of another service": {func(i *portal.SubmitInput) { i.IdempotencyKey = "k1"; i.ServiceCode = "old-service" },
+				apperr.ECONFLICT, portal.MsgKeyReused},
+		} {
+			bad := in
+			bad.IdempotencyKey = "k-" + name
+			c.change(&bad)
+			_, err := apps.Submit(ctx, bad)
+			if e := apperr.As(err); e == nil || e.Code != c.code || e.Message != c.msg {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if e := apperr.As(func() error {
+			_, err := apps.Submit(ctx, portal.SubmitInput{Applicant: aziz, ServiceCode: "birth-certificate-duplicate", FormVersion: 3,
+				Answers: map[string]any{"reason": "x"}, IdempotencyKey: "k9", Channel: portal.ChannelOnline})
+			return err
+		}()); e == nil || e.Fields["reason"] != "form.required" {
+			t.Errorf("field error: %+v", e)
+		}
+		if list, err := apps.List(ctx, aziz.UserID, 10); err != nil || len(list) != 1 {
+			t.Fatalf("Aziz's applications after refused ones: %d, %v", len(list), err)
+		}
+
+		// Concurrent submissions with one key make one application;
+		// with different keys, distinct numbers.
+		var wg sync.WaitGroup
+		ids := make(chan string, 16)
+		for i := range 16 {
+			wg.Go(func() {
+				sub := in
+				sub.Applicant = malika
+				sub.IdempotencyKey = "same"
+				if i%2 == 1 {
+					sub.IdempotencyKey = "own-" + string(rune('a'+i))
+				}
+				app, err := apps.Submit(ctx, sub)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids <- app.Number
+			})
+		}
+		wg.Wait()
+		close(ids)
+		numbers := map[string]int{}
+		for n := range ids {
+			numbers[n]++
+		}
+		if len(numbers) != 9 {
+			t.Errorf("16 submissions, 8 with one key, gave %d numbers: %v", len(numbers), numbers)
+		}
+
+		// The process starts with the application's number as business
+		// key and the applicant's PINFL.
+		eventually(t, func() bool { return procs.get(first.Number) != nil })
+		vars := procs.get(first.Number)
+		if vars["applicationId"] != first.Number || vars["applicant"].(map[string]any)["pinfl"] != aziz.PINFL {
+			t.Errorf("process variables %v", vars)
+		}
+		eventually(t, func() bool {
+			app, err := apps.Find(ctx, aziz.UserID, first.ID)
+			return err == nil && app.Status == "in_review" && app.ProcessInstance == "instance-"+first.Number
+		})
+		timeline, err := apps.Timeline(ctx, aziz.UserID, first.ID)
+		if err != nil || len(timeline) != 2 || timeline[0].Kind != "submitted" || timeline[1].Kind != "process_started" {
+			t.Errorf("timeline %+v, %v", timeline, err)
+		}
+
+		// A citizen never sees another's application.
+		if _, err := apps.Find(ctx, malika.UserID, first.ID); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("Malika finds Aziz's application: %v", err)
+		}
+		if _, err := apps.Timeline(ctx, malika.UserID, first.ID); !apperr.Is(err, apperr.ENOTFOUND) {
+			t.Errorf("Malika reads Aziz's timeline: %v", err)
+		}
+	})
+}
+
+func eventually(t *testing.T, ok func() bool) {
+	t.Helper()
+	for range 250 {
+		if ok() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("timed out")
+}
