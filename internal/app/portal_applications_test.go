@@ -3,15 +3,86 @@ package app_test
 import (
 	"context"
 	"html"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/egovuz/egov/internal/app"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/portal"
+	"github.com/egovuz/egov/internal/workflow"
 )
+
+// submitDemoApplication submits Aziz's application for a duplicate birth
+// certificate on node a with the idempotency key.
+func submitDemoApplication(t *testing.T, a *app.App, key string) (*portal.Application, string) {
+	t.Helper()
+	ctx := context.Background()
+	aziz := identity.DemoPeople()[0]
+	var userID string
+	if err := a.DB.Reader().QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, aziz.PINFL).Scan(&userID); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := a.Registry.Form(ctx, "birth-certificate-duplicate", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := sf.Form.FromPost(url.Values{
+		"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName},
+		"relation": {"self"}, "phone": {"90 100 00 01"}, "child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
+		"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {"samarkand"}, "reason": {"lost"},
+		"delivery_method": {"post"}, "address.region": {"tashkent_city"}, "address.district": {"Yunusobod tumani"},
+		"address.street": {"Amir Temur koʻchasi, 1-uy"}, "address.postcode": {"100084"}, "consent": {"true"},
+	})
+	in := portal.SubmitInput{Applicant: portal.Applicant{UserID: userID, PINFL: aziz.PINFL}, ServiceCode: "birth-certificate-duplicate",
+		FormVersion: sf.Version, Answers: answers, IdempotencyKey: key, Channel: portal.ChannelOnline, Locale: i18n.UzLatn}
+	got, err := a.Applications.Submit(ctx, in)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	// A stale form version is refused and nothing more is stored.
+	stale := in
+	stale.FormVersion, stale.IdempotencyKey = sf.Version-1, key+"-stale"
+	if _, err := a.Applications.Submit(ctx, stale); !apperr.Is(err, apperr.ECONFLICT) {
+		t.Errorf("stale form: %v", err)
+	}
+	return got, userID
+}
+
+// TestApplicationSurvivesTheNodeStopping submits an application on a node
+// that stops right after the commit, before any of its work runs: the next
+// node starts the application's process, once.
+func TestApplicationSurvivesTheNodeStopping(t *testing.T) {
+	cfg := testConfig(t, "")
+	ctx := context.Background()
+	first, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	submitted, userID := submitDemoApplication(t, first, "k1")
+	first.Close()
+
+	n := startNode(t, cfg)
+	eventually(t, "the application in review", func() bool {
+		got, err := n.app.Applications.Find(ctx, userID, submitted.ID)
+		return err == nil && got.Status == "in_review"
+	})
+	again, _ := submitDemoApplication(t, n.app, "k1")
+	if again.ID != submitted.ID {
+		t.Error("the retried submission made a second application")
+	}
+	number := submitted.Number
+	instances, err := n.app.Workflow.Instances(ctx, workflow.InstanceFilter{BusinessKey: &number})
+	if err != nil || len(instances) != 1 {
+		t.Errorf("%d instances for %s: %v", len(instances), number, err)
+	}
+}
 
 // TestApplicationStartsItsProcess submits a citizen's application for a
 // duplicate birth certificate with the catalogue's current form: it gets
@@ -26,53 +97,25 @@ func TestApplicationStartsItsProcess(t *testing.T) {
 		if err := n.app.LoadDemo(ctx); err != nil {
 			t.Fatal(err)
 		}
-		aziz := identity.DemoPeople()[0]
-		var userID string
-		if err := n.app.DB.Reader().QueryRowContext(ctx, `SELECT id FROM identity_users WHERE pinfl = $1`, aziz.PINFL).Scan(&userID); err != nil {
-			t.Fatal(err)
-		}
-		sf, err := n.app.Registry.Form(ctx, "birth-certificate-duplicate", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answers := sf.Form.FromPost(url.Values{
-			"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName},
-			"relation": {"self"}, "phone": {"90 100 00 01"}, "child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
-			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {"samarkand"}, "reason": {"lost"},
-			"delivery_method": {"post"}, "address.region": {"tashkent_city"}, "address.district": {"Yunusobod tumani"},
-			"address.street": {"Amir Temur koʻchasi, 1-uy"}, "address.postcode": {"100084"}, "consent": {"true"},
-		})
-		in := portal.SubmitInput{Applicant: portal.Applicant{UserID: userID, PINFL: aziz.PINFL}, ServiceCode: "birth-certificate-duplicate",
-			FormVersion: sf.Version, Answers: answers, IdempotencyKey: "form-open-1", Channel: portal.ChannelOnline, Locale: i18n.UzLatn}
-		app, err := n.app.Applications.Submit(ctx, in)
-		if err != nil {
-			t.Fatalf("submit: %v (fields %v)", err, apperr.As(err))
-		}
-		// A stale form version is refused and nothing more is stored.
-		stale := in
-		stale.FormVersion, stale.IdempotencyKey = sf.Version-1, "form-open-2"
-		if _, err := n.app.Applications.Submit(ctx, stale); !apperr.Is(err, apperr.ECONFLICT) {
-			t.Errorf("stale form: %v", err)
-		}
-
+		submitted, userID := submitDemoApplication(t, n.app, "form-open-1")
 		eventually(t, "the application in review", func() bool {
-			got, err := n.app.Applications.Find(ctx, userID, app.ID)
+			got, err := n.app.Applications.Find(ctx, userID, submitted.ID)
 			return err == nil && got.Status == "in_review" && got.ProcessInstance != ""
 		})
-		got, _ := n.app.Applications.Find(ctx, userID, app.ID)
+		got, _ := n.app.Applications.Find(ctx, userID, submitted.ID)
 		eventually(t, "the birth record in the process", func() bool {
 			inst, err := n.app.Workflow.Instance(ctx, got.ProcessInstance)
-			return err == nil && inst.Variables["birthRecord"] != nil && inst.BusinessKey == app.Number
+			return err == nil && inst.Variables["birthRecord"] != nil && inst.BusinessKey == submitted.Number
 		})
 		officer := newVisitor(t, n.base)
 		officer.login("+998901000011", identity.DemoPassword, "/work")
 		eventually(t, "the task in the officer's inbox", func() bool {
 			_, inbox := officer.get("/work")
-			return strings.Contains(inbox, app.Number)
+			return strings.Contains(inbox, submitted.Number)
 		})
 		v := newVisitor(t, n.base)
 		v.login("+998901000001", identity.DemoPassword, "/profile")
-		if _, page := v.get("/profile?lang=en"); !strings.Contains(html.UnescapeString(page), app.Number) {
+		if _, page := v.get("/profile?lang=en"); !strings.Contains(html.UnescapeString(page), submitted.Number) {
 			t.Error("the profile lacks the fetch for the application")
 		}
 		if list, err := n.app.Applications.List(ctx, userID, 10); err != nil || len(list) != 1 {
