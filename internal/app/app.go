@@ -333,6 +333,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.Applications = a.portal.UseApplications(applicationForms{a.Registry}, applicationProcesses{a.Workflow}, a.Jobs, a.Outbox)
+	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
+		return nil, err
+	}
 	if err := a.catalog.APIRoutes(a.Web); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/egovuz/egov/internal/catalog"
+	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/portal"
@@ -64,4 +65,17 @@ func (p applicationProcesses) StartOnce(ctx context.Context, key, businessKey, a
 		return "", fmt.Errorf("start the process of application %s: %w", businessKey, err)
 	}
 	return id, nil
+}
+
+// applicants tells the applications who is signed in, with the identity
+// register's PINFL.
+type applicants struct{}
+
+// Applicant is the signed-in person; false for nobody.
+func (applicants) Applicant(ctx context.Context) (portal.Applicant, bool) {
+	p := identity.FromContext(ctx)
+	if p == nil {
+		return portal.Applicant{}, false
+	}
+	return portal.Applicant{UserID: p.User.ID, PINFL: p.User.PINFL}, true
 }

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"html"
 	"log/slog"
 	"net/url"
@@ -122,4 +124,86 @@ func TestApplicationStartsItsProcess(t *testing.T) {
 			t.Errorf("Aziz's applications: %d, %v", len(list), err)
 		}
 	})
+}
+
+// TestApplicationsAPI submits and reads applications over the JSON API as
+// the mobile app does: a retry gives the same application, bad answers
+// get a problem with the field's error in the applicant's language and
+// store nothing, and nobody reads another's application.
+func TestApplicationsAPI(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	ctx := context.Background()
+	if err := n.app.LoadDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	aziz := identity.DemoPeople()[0]
+	sf, err := n.app.Registry.Form(ctx, "birth-certificate-duplicate", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, _ := json.Marshal(sf.Form.FromPost(url.Values{
+		"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName},
+		"relation": {"self"}, "phone": {"90 100 00 01"}, "child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
+		"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {"samarkand"}, "reason": {"lost"},
+		"delivery_method": {"office"}, "pickup_region": {"tashkent_city"}, "consent": {"true"},
+	}))
+	body := fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "tap-1", "answers": %s}`, sf.Version, answers)
+	v := newVisitor(t, n.base)
+	v.login("+998901000001", identity.DemoPassword, "/profile")
+	type application struct {
+		ID, Number, Status, Service string
+		Timeline                    []struct{ Kind string }
+	}
+	var first, again application
+	if resp := v.sendJSON("/profile", "POST", "/api/v1/applications", body, &first); resp.StatusCode != 201 ||
+		resp.Header.Get("Location") != "/api/v1/applications/"+first.ID || first.Number == "" {
+		t.Fatalf("submit: %d %+v", resp.StatusCode, first)
+	}
+	if resp := v.sendJSON("/profile", "POST", "/api/v1/applications", body, &again); resp.StatusCode != 200 || again.ID != first.ID {
+		t.Errorf("retry: %d %+v", resp.StatusCode, again)
+	}
+	var problem struct {
+		Status int
+		Errors map[string]string
+	}
+	bad := strings.Replace(body, `"tap-1"`, `"tap-2"`, 1)
+	bad = strings.Replace(bad, `"reason":"lost"`, `"reason":"stolen"`, 1)
+	if resp := v.sendJSON("/profile", "POST", "/api/v1/applications?lang=en", bad, &problem); resp.StatusCode != 400 || problem.Errors["reason"] == "" {
+		t.Errorf("bad answer: %d %+v", resp.StatusCode, problem)
+	}
+	for _, c := range []struct {
+		body, why string
+		status    int
+	}{
+		{fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "tap-3", "answers": %s}`,
+			sf.Version+1, answers), "stale form", 409},
+		{`{"service": "birth-certificate-duplicate", "colour": "red"}`, "unknown field", 400},
+		{`{"service": "no-such-service", "form_version": 1, "idempotency_key": "tap-4", "answers": {}}`, "unknown service", 404},
+	} {
+		if resp := v.sendJSON("/profile", "POST", "/api/v1/applications", c.body, nil); resp.StatusCode != c.status {
+			t.Errorf("%s: %d", c.why, resp.StatusCode)
+		}
+	}
+	var mine struct{ Applications []application }
+	if resp := v.sendJSON("/profile", "GET", "/api/v1/applications", "", &mine); resp.StatusCode != 200 || len(mine.Applications) != 1 {
+		t.Errorf("list: %d %+v", resp.StatusCode, mine)
+	}
+	var shown application
+	eventually(t, "the process started", func() bool {
+		v.sendJSON("/profile", "GET", "/api/v1/applications/"+first.ID, "", &shown)
+		return shown.Status == "in_review" && len(shown.Timeline) == 2
+	})
+
+	malika := newVisitor(t, n.base)
+	malika.login("+998901000002", identity.DemoPassword, "/profile")
+	if resp := malika.sendJSON("/profile", "GET", "/api/v1/applications/"+first.ID, "", nil); resp.StatusCode != 404 {
+		t.Errorf("Malika reads Aziz's application: %d", resp.StatusCode)
+	}
+	if resp := malika.sendJSON("/profile", "GET", "/api/v1/applications", "", &mine); resp.StatusCode != 200 || len(mine.Applications) != 0 {
+		t.Errorf("Malika's list: %d %+v", resp.StatusCode, mine)
+	}
+	anon := newVisitor(t, n.base)
+	if resp, _ := anon.get("/api/v1/applications"); resp.StatusCode != 401 {
+		t.Errorf("anonymous: %d", resp.StatusCode)
+	}
 }

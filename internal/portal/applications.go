@@ -114,6 +114,9 @@ type Application struct {
 	ProcessInstance string
 	SubmittedAt     time.Time
 	UpdatedAt       time.Time
+	// Replayed tells that Submit returned an application that the same
+	// idempotency key made before.
+	Replayed bool
 }
 
 // TimelineEntry is one thing that happened to an application.
@@ -236,6 +239,7 @@ func sameService(prior *Application, service string) (*Application, error) {
 	if prior.ServiceCode != service {
 		return nil, apperr.New(apperr.ECONFLICT, MsgKeyReused)
 	}
+	prior.Replayed = true
 	return prior, nil
 }
 

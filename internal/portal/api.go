@@ -1,0 +1,137 @@
+package portal
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"time"
+
+	"github.com/egovuz/egov/internal/platform/web"
+)
+
+//go:embed openapi.json
+var openAPIFragment []byte
+
+// maxAPIBody bounds an application's JSON: answers, not documents (those
+// go to blob storage).
+const maxAPIBody = 256 << 10
+
+// Applicants tells who is signed in, as an applicant; the identity module
+// provides it through internal/app.
+type Applicants interface {
+	Applicant(ctx context.Context) (Applicant, bool)
+}
+
+// APIRoutes registers the applications' JSON API for the applicant (the
+// mobile app and the portal's own scripts), open to holders of perm, and
+// describes it in the OpenAPI document.
+func (a *Applications) APIRoutes(s *web.Server, perm web.Permission, who Applicants) error {
+	api := applicationsAPI{apps: a, who: who}
+	r := s.Router()
+	r.Handle("POST /api/v1/applications", perm, api.submit)
+	r.Handle("GET /api/v1/applications", perm, api.list)
+	r.Handle("GET /api/v1/applications/{id}", perm, api.show)
+	return s.API().Describe(openAPIFragment)
+}
+
+// applicationsAPI serves the applications' JSON API.
+type applicationsAPI struct {
+	apps *Applications
+	who  Applicants
+}
+
+// submitJSON is an application as the API takes it.
+type submitJSON struct {
+	Service        string         `json:"service"`
+	FormVersion    int            `json:"form_version"`
+	Answers        map[string]any `json:"answers"`
+	IdempotencyKey string         `json:"idempotency_key"`
+}
+
+// applicationJSON is an application as the API gives it.
+type applicationJSON struct {
+	ID          string         `json:"id"`
+	Number      string         `json:"number"`
+	Service     string         `json:"service"`
+	FormVersion int            `json:"form_version"`
+	Status      string         `json:"status"`
+	Channel     string         `json:"channel"`
+	SubmittedAt time.Time      `json:"submitted_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Answers     map[string]any `json:"answers,omitempty"`
+	Timeline    []timelineJSON `json:"timeline,omitempty"`
+}
+
+type timelineJSON struct {
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Detail string    `json:"detail"`
+}
+
+func toJSON(a *Application) applicationJSON {
+	return applicationJSON{ID: a.ID, Number: a.Number, Service: a.ServiceCode, FormVersion: a.FormVersion, Status: a.Status,
+		Channel: a.Channel, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+}
+
+// applicant is the signed-in applicant; the route's permission has made
+// sure there is one.
+func (api applicationsAPI) applicant(r *http.Request) Applicant {
+	who, _ := api.who.Applicant(r.Context())
+	return who
+}
+
+// submit takes an application: 201 with it, or 200 with the one the same
+// idempotency key made before.
+func (api applicationsAPI) submit(w http.ResponseWriter, r *http.Request) error {
+	var body submitJSON
+	if err := web.ReadJSON(r, maxAPIBody, &body); err != nil {
+		return err
+	}
+	app, err := api.apps.Submit(r.Context(), SubmitInput{Applicant: api.applicant(r), ServiceCode: body.Service,
+		FormVersion: body.FormVersion, Answers: body.Answers, IdempotencyKey: body.IdempotencyKey, Channel: ChannelOnline,
+		Locale: web.Locale(r.Context())})
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if app.Replayed {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/applications/"+app.ID)
+	v := toJSON(app)
+	v.Answers = app.Answers
+	return web.WriteJSON(w, status, v)
+}
+
+// list gives the applicant's latest applications.
+func (api applicationsAPI) list(w http.ResponseWriter, r *http.Request) error {
+	apps, err := api.apps.List(r.Context(), api.applicant(r).UserID, 100)
+	if err != nil {
+		return err
+	}
+	out := make([]applicationJSON, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, toJSON(a))
+	}
+	return web.WriteJSON(w, http.StatusOK, map[string]any{"applications": out})
+}
+
+// show gives one of the applicant's applications with its answers and
+// timeline; another's is 404, as one that does not exist.
+func (api applicationsAPI) show(w http.ResponseWriter, r *http.Request) error {
+	who := api.applicant(r).UserID
+	app, err := api.apps.Find(r.Context(), who, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	timeline, err := api.apps.Timeline(r.Context(), who, app.ID)
+	if err != nil {
+		return err
+	}
+	v := toJSON(app)
+	v.Answers = app.Answers
+	for _, e := range timeline {
+		v.Timeline = append(v.Timeline, timelineJSON(e))
+	}
+	return web.WriteJSON(w, http.StatusOK, v)
+}
