@@ -251,6 +251,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if cfg.Demo {
 		messages.DemoRoutes(a.Web.Router())
 	}
+	messages.Routes(a.Web.Router(), identity.PermSelf, func(ctx context.Context) (string, bool) {
+		return catalogStaff{}.Actor(ctx), identity.FromContext(ctx) != nil
+	})
 	a.Registry = catalog.New(a.DB, a.clock, a.Audit)
 	accounts, err := identity.NewService(a.DB, a.clock, a.Audit, agencyDirectory{a.Registry}, log, password.DefaultParams())
 	if err != nil {

@@ -207,3 +207,20 @@ func TestApplicationsAPI(t *testing.T) {
 		t.Errorf("anonymous: %d", resp.StatusCode)
 	}
 }
+
+// TestNotificationsPage checks that a citizen reaches their notifications
+// and channel choices, and that an anonymous visitor is asked to sign in.
+func TestNotificationsPage(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := newVisitor(t, n.base)
+	v.login("+998901000001", identity.DemoPassword, "/profile")
+	if resp, page := v.get("/account/notifications?lang=en"); resp.StatusCode != 200 || !strings.Contains(page, "csrf") {
+		t.Errorf("notifications page: %d", resp.StatusCode)
+	}
+	if resp, _ := newVisitor(t, n.base).get("/account/notifications"); resp.StatusCode != 401 && resp.StatusCode != 303 {
+		t.Errorf("anonymous: %d", resp.StatusCode)
+	}
+}
