@@ -335,7 +335,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin}); err != nil {
 		return nil, err
 	}
-	a.Applications = a.portal.UseApplications(applicationForms{a.Registry}, applicationProcesses{a.Workflow}, a.Jobs, a.Outbox)
+	a.Applications = a.portal.UseApplications(applicationForms{a.Registry}, applicationProcesses{a.Workflow}, a.Jobs, a.Outbox,
+		applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages})
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/egovuz/egov/internal/catalog"
 	"github.com/egovuz/egov/internal/identity"
+	"github.com/egovuz/egov/internal/notify"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/portal"
@@ -78,4 +80,35 @@ func (applicants) Applicant(ctx context.Context) (portal.Applicant, bool) {
 		return portal.Applicant{}, false
 	}
 	return portal.Applicant{UserID: p.User.ID, PINFL: p.User.PINFL}, true
+}
+
+// applicationNotifier tells applicants of their applications through
+// notify, in their language, with their name and the service's title.
+type applicationNotifier struct {
+	accounts *identity.Service
+	registry *catalog.Registry
+	messages *notify.Service
+}
+
+// ApplicationEvent notifies the applicant userID of event about an
+// application for service, in the caller's transaction.
+func (n applicationNotifier) ApplicationEvent(ctx context.Context, tx *sql.Tx, userID, service, event string, p map[string]string) error {
+	u, err := n.accounts.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s, err := n.registry.ServiceByCode(ctx, service)
+	if err != nil {
+		return err
+	}
+	loc := i18n.Locale(u.Locale)
+	personal := map[string]string{"name": u.FullName(), "service": s.Name.Get(loc)}
+	if loc == i18n.UzCyrl && u.NameCyrl != "" {
+		personal["name"] = u.NameCyrl
+	}
+	for k, v := range p {
+		personal[k] = v
+	}
+	return n.messages.Notify(ctx, tx, notify.Notification{UserID: userID, Event: event, Locale: loc, Personalisation: personal,
+		Recipients: notify.Recipients{Phone: u.Phone, Email: u.Email}})
 }

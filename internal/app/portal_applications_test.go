@@ -194,8 +194,15 @@ func TestApplicationsAPI(t *testing.T) {
 		return shown.Status == "in_review" && len(shown.Timeline) == 2
 	})
 
+	// Aziz is told, in his inbox (and by SMS, his default); Malika is not.
+	if _, page := v.get("/account/notifications?lang=en"); !strings.Contains(page, first.Number) {
+		t.Error("Aziz's notifications lack his application")
+	}
 	malika := newVisitor(t, n.base)
 	malika.login("+998901000002", identity.DemoPassword, "/profile")
+	if _, page := malika.get("/account/notifications?lang=en"); strings.Contains(page, first.Number) {
+		t.Error("Malika sees Aziz's notification")
+	}
 	if resp := malika.sendJSON("/profile", "GET", "/api/v1/applications/"+first.ID, "", nil); resp.StatusCode != 404 {
 		t.Errorf("Malika reads Aziz's application: %d", resp.StatusCode)
 	}

@@ -29,6 +29,7 @@ const (
 	startProcessJob    = "portal.start_process"           // job kind
 	maxIdempotencyKey  = 100                              // characters
 	submittedSubject   = "portal.application.submitted"   // event subject, after the outbox prefix
+	notifySubmitted    = "application.submitted"          // the applicant is told of it
 	statusReceived     = "received"                       // submitted, its process not yet started
 	statusInReview     = "in_review"                      // its process runs
 	eventSubmitted     = "submitted"                      // timeline: the application arrived
@@ -65,6 +66,15 @@ type Forms interface {
 // at most one instance per business key, however often it is called.
 type Processes interface {
 	StartOnce(ctx context.Context, key, businessKey, agencyID string, variables map[string]any) (string, error)
+}
+
+// Notifier tells the applicant of what happens to their application, in
+// the caller's transaction, by the channels they chose; notify satisfies
+// it through internal/app. event is a notification event such as
+// "application.submitted"; the applicant's name and the service's title
+// are the notifier's to add.
+type Notifier interface {
+	ApplicationEvent(ctx context.Context, tx *sql.Tx, userID, service, event string, personalisation map[string]string) error
 }
 
 // Queue enqueues jobs in the caller's transaction and runs them.
@@ -134,13 +144,14 @@ type Applications struct {
 	processes Processes
 	jobs      Queue
 	outbox    *events.Outbox
+	notifier  Notifier
 }
 
 // UseApplications connects the module to the catalogue's forms, the
 // workflow and the job queue, and registers the job that starts an
 // application's process.
-func (m *Module) UseApplications(forms Forms, processes Processes, q Queue, outbox *events.Outbox) *Applications {
-	a := &Applications{m: m, forms: forms, processes: processes, jobs: q, outbox: outbox}
+func (m *Module) UseApplications(forms Forms, processes Processes, q Queue, outbox *events.Outbox, n Notifier) *Applications {
+	a := &Applications{m: m, forms: forms, processes: processes, jobs: q, outbox: outbox, notifier: n}
 	q.Handle(startProcessJob, a.startProcess)
 	return a
 }
@@ -214,9 +225,12 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 		if _, err := a.jobs.Enqueue(ctx, tx, jobs.Spec{Kind: startProcessJob, Key: app.ID, Payload: payload}); err != nil {
 			return err
 		}
-		_, err := a.outbox.Write(ctx, tx, a.outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
-			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now})
-		return err
+		if _, err := a.outbox.Write(ctx, tx, a.outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
+			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now}); err != nil {
+			return err
+		}
+		return a.notifier.ApplicationEvent(ctx, tx, app.ApplicantID, app.ServiceCode, notifySubmitted,
+			map[string]string{"reference": app.Number})
 	})
 	if e := apperr.As(db.MapError(err)); e != nil && e.Code == apperr.ECONFLICT {
 		// The same key won a race with this submission: answer with it.

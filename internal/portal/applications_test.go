@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"regexp"
@@ -55,6 +56,19 @@ func (p *startedProcesses) StartOnce(_ context.Context, key, businessKey, agency
 	return "instance-" + businessKey, nil
 }
 
+// told collects the notifications of applicants.
+type told struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (n *told) ApplicationEvent(_ context.Context, _ *sql.Tx, userID, service, event string, p map[string]string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.events = append(n.events, userID+" "+service+" "+event+" "+p["reference"])
+	return nil
+}
+
 func (p *startedProcesses) get(businessKey string) map[string]any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -69,7 +83,8 @@ func TestSubmitApplications(t *testing.T) {
 		m := newModule(t, d)
 		q := jobs.New(d, jobs.Options{Poll: 20 * time.Millisecond, BackoffBase: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		procs := &startedProcesses{vars: map[string]map[string]any{}}
-		apps := m.UseApplications(testForms{}, procs, q, events.NewOutbox(clock.System{}, ""))
+		notes := &told{}
+		apps := m.UseApplications(testForms{}, procs, q, events.NewOutbox(clock.System{}, ""), notes)
 		done := make(chan struct{})
 		go func() { q.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
@@ -84,6 +99,9 @@ func TestSubmitApplications(t *testing.T) {
 		}
 		if !regexp.MustCompile(`^\d{4}-\d{7}$`).MatchString(first.Number) || first.Status != "received" || first.Answers["extra"] != nil {
 			t.Errorf("application %+v", first)
+		}
+		if len(notes.events) != 1 || notes.events[0] != "user-aziz birth-certificate-duplicate application.submitted "+first.Number {
+			t.Errorf("notifications %v", notes.events)
 		}
 		// A double click or a retry gives the same application.
 		again, err := apps.Submit(ctx, in)
