@@ -45,6 +45,13 @@ func configFlags(fs *flag.FlagSet, c *app.Config) {
 	fs.Float64Var(&c.TargetAutomated, "target-automated", c.TargetAutomated, "digitisation target: share of live services at levels 4–5 (0–1)")
 	fs.Float64Var(&c.TargetMobile, "target-mobile", c.TargetMobile, "digitisation target: share of live services in the mobile app (0–1)")
 	str(&c.Holidays, "holidays", "days off besides weekends and the fixed public holidays (Ramazon and Qurbon hayit, declared days off), comma-separated YYYY-MM-DD, for SLA timers in working days")
+	str(&c.SMSGatewayURL, "sms-gateway-url", "the SMS gateway's URL (JSON POST {to, text}); empty: SMS go to the log")
+	str(&c.SMSGatewayToken, "sms-gateway-token", "bearer token for the SMS gateway")
+	str(&c.SMTPAddr, "smtp-addr", "mail server host:port for e-mail notifications; empty: e-mail goes to the log")
+	str(&c.SMTPFrom, "smtp-from", "sender address of e-mail notifications")
+	str(&c.SMTPUsername, "smtp-username", "mail server user name, if it asks for one")
+	str(&c.SMTPPassword, "smtp-password", "mail server password")
+	fs.BoolVar(&c.SMTPNoStartTLS, "smtp-no-starttls", c.SMTPNoStartTLS, "do not upgrade the mail connection with STARTTLS (only for a mail server on this host)")
 	str(&c.BusInstance, "bus-instance", "the exchange bus's X-Road instance identifier, named in its global configuration")
 	str(&c.WorkingDays, "working-days", "days off that are worked instead (transferred working Saturdays), comma-separated YYYY-MM-DD")
 }

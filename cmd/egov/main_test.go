@@ -47,6 +47,9 @@ func TestBadConfigurationExitsTwoAndCreatesNothing(t *testing.T) {
 		{"malformed holiday", []string{"serve", "--data-dir", dir, "--holidays", "2027-03-20,20 March"}, "--holidays"},
 		{"unreachable PostgreSQL", []string{"serve", "--data-dir", dir, "--database-url", "postgres://egov@127.0.0.1:1/egov?sslmode=disable&connect_timeout=2"}, "postgres"},
 		{"unreachable NATS", []string{"serve", "--data-dir", dir, "--nats-url", "nats://127.0.0.1:1"}, "--nats-url"},
+		{"malformed SMS gateway", []string{"serve", "--data-dir", dir, "--sms-gateway-url", "sms.example.uz"}, "--sms-gateway-url"},
+		{"mail server without sender", []string{"serve", "--data-dir", dir, "--smtp-addr", "mail.example.uz:587"}, "--smtp-from"},
+		{"malformed bus instance", []string{"serve", "--data-dir", dir, "--bus-instance", "U/Z"}, "--bus-instance"},
 		{"migrate without verb", []string{"migrate", "--data-dir", dir}, "'up' or 'status'"},
 		{"migrate with extra argument", []string{"migrate", "up", "--data-dir", dir, "now"}, "takes no arguments"},
 	}

@@ -244,9 +244,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Outbox.WakeWith(a.Relay.Nudge)
 	a.Jobs = jobs.New(a.DB, jobs.Options{Workers: cfg.JobWorkers, Lease: cfg.JobLease, Clock: a.clock, Logger: log})
 
-	messages, err := notify.New(a.DB, a.clock, a.Jobs, notify.LogSender{Log: log}, a.Web.Renderer())
+	var sms notify.SMSGateway = notify.LogSender{Log: log}
+	if cfg.SMSGatewayURL != "" {
+		sms = &notify.HTTPGateway{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken}
+	}
+	messages, err := notify.New(a.DB, a.clock, a.Jobs, sms, a.Web.Renderer())
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SMTPAddr != "" {
+		messages.UseEmail(&notify.SMTPSender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, StartTLS: !cfg.SMTPNoStartTLS})
 	}
 	if cfg.Demo {
 		messages.DemoRoutes(a.Web.Router())

@@ -55,6 +55,18 @@ type Config struct {
 	// the working-day calendar of SLA timers.
 	Holidays    string
 	WorkingDays string
+	// SMSGatewayURL and SMSGatewayToken reach the SMS gateway (JSON over
+	// HTTPS with a bearer token); without a URL, messages go to the log.
+	SMSGatewayURL   string
+	SMSGatewayToken string
+	// SMTPAddr (host:port), SMTPFrom and the optional SMTPUsername and
+	// SMTPPassword send e-mail, with STARTTLS unless SMTPNoStartTLS;
+	// without an address, e-mail goes to the log.
+	SMTPAddr       string
+	SMTPFrom       string
+	SMTPUsername   string
+	SMTPPassword   string
+	SMTPNoStartTLS bool
 	// BusInstance is the exchange bus's X-Road instance identifier, which
 	// the global configuration names.
 	BusInstance string
@@ -101,6 +113,20 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return configErr("--data-dir must not be empty")
+	}
+	if c.SMSGatewayURL != "" {
+		u, err := url.Parse(c.SMSGatewayURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return configErr("--sms-gateway-url %q: want an absolute http(s) URL", c.SMSGatewayURL)
+		}
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return configErr("--smtp-addr %q: want host:port", c.SMTPAddr)
+		}
+		if !strings.Contains(c.SMTPFrom, "@") {
+			return configErr("--smtp-from %q: want the sender's e-mail address", c.SMTPFrom)
+		}
 	}
 	if (xroad.Parser{}).ValidateClientID(xroad.ClientID{Instance: c.BusInstance, MemberClass: "GOV", MemberCode: "1"}) != nil {
 		return configErr("--bus-instance %q: want an X-Road instance identifier such as UZ", c.BusInstance)
