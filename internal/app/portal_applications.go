@@ -90,25 +90,27 @@ type applicationNotifier struct {
 	messages *notify.Service
 }
 
-// ApplicationEvent notifies the applicant userID of event about an
-// application for service, in the caller's transaction.
-func (n applicationNotifier) ApplicationEvent(ctx context.Context, tx *sql.Tx, userID, service, event string, p map[string]string) error {
+// Prepare reads the applicant and the service, and returns what stores
+// the notice of event in the caller's transaction.
+func (n applicationNotifier) Prepare(ctx context.Context, userID, service, event string) (func(context.Context, *sql.Tx, map[string]string) error, error) {
 	u, err := n.accounts.FindUserByID(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, err := n.registry.ServiceByCode(ctx, service)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	loc := i18n.Locale(u.Locale)
 	personal := map[string]string{"name": u.FullName(), "service": s.Name.Get(loc)}
 	if loc == i18n.UzCyrl && u.NameCyrl != "" {
 		personal["name"] = u.NameCyrl
 	}
-	for k, v := range p {
-		personal[k] = v
-	}
-	return n.messages.Notify(ctx, tx, notify.Notification{UserID: userID, Event: event, Locale: loc, Personalisation: personal,
-		Recipients: notify.Recipients{Phone: u.Phone, Email: u.Email}})
+	return func(ctx context.Context, tx *sql.Tx, p map[string]string) error {
+		for k, v := range p {
+			personal[k] = v
+		}
+		return n.messages.Notify(ctx, tx, notify.Notification{UserID: userID, Event: event, Locale: loc, Personalisation: personal,
+			Recipients: notify.Recipients{Phone: u.Phone, Email: u.Email}})
+	}, nil
 }

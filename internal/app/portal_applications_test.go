@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/egovuz/egov/internal/app"
@@ -18,9 +19,10 @@ import (
 	"github.com/egovuz/egov/internal/workflow"
 )
 
-// submitDemoApplication submits Aziz's application for a duplicate birth
-// certificate on node a with the idempotency key.
-func submitDemoApplication(t *testing.T, a *app.App, key string) (*portal.Application, string) {
+// demoSubmission is Aziz's application for a duplicate birth certificate
+// on node a with the idempotency key, as the form's current version wants
+// it.
+func demoSubmission(t testing.TB, a *app.App, key string) portal.SubmitInput {
 	t.Helper()
 	ctx := context.Background()
 	aziz := identity.DemoPeople()[0]
@@ -39,19 +41,27 @@ func submitDemoApplication(t *testing.T, a *app.App, key string) (*portal.Applic
 		"delivery_method": {"post"}, "address.region": {"tashkent_city"}, "address.district": {"Yunusobod tumani"},
 		"address.street": {"Amir Temur koʻchasi, 1-uy"}, "address.postcode": {"100084"}, "consent": {"true"},
 	})
-	in := portal.SubmitInput{Applicant: portal.Applicant{UserID: userID, PINFL: aziz.PINFL}, ServiceCode: "birth-certificate-duplicate",
+	return portal.SubmitInput{Applicant: portal.Applicant{UserID: userID, PINFL: aziz.PINFL}, ServiceCode: "birth-certificate-duplicate",
 		FormVersion: sf.Version, Answers: answers, IdempotencyKey: key, Channel: portal.ChannelOnline, Locale: i18n.UzLatn}
+}
+
+// submitDemoApplication submits demoSubmission and checks that a stale
+// form version is refused.
+func submitDemoApplication(t *testing.T, a *app.App, key string) (*portal.Application, string) {
+	t.Helper()
+	ctx := context.Background()
+	in := demoSubmission(t, a, key)
 	got, err := a.Applications.Submit(ctx, in)
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
 	// A stale form version is refused and nothing more is stored.
 	stale := in
-	stale.FormVersion, stale.IdempotencyKey = sf.Version-1, key+"-stale"
+	stale.FormVersion, stale.IdempotencyKey = in.FormVersion-1, key+"-stale"
 	if _, err := a.Applications.Submit(ctx, stale); !apperr.Is(err, apperr.ECONFLICT) {
 		t.Errorf("stale form: %v", err)
 	}
-	return got, userID
+	return got, in.Applicant.UserID
 }
 
 // TestApplicationSurvivesTheNodeStopping submits an application on a node
@@ -122,6 +132,24 @@ func TestApplicationStartsItsProcess(t *testing.T) {
 		}
 		if list, err := n.app.Applications.List(ctx, userID, 10); err != nil || len(list) != 1 {
 			t.Errorf("Aziz's applications: %d, %v", len(list), err)
+		}
+
+		// Many at once: each gets its number, none waits on another for a
+		// database connection.
+		var wg sync.WaitGroup
+		base := demoSubmission(t, n.app, "")
+		for i := range 40 {
+			wg.Go(func() {
+				in := base
+				in.IdempotencyKey = fmt.Sprintf("burst-%d", i)
+				if _, err := n.app.Applications.Submit(ctx, in); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if list, err := n.app.Applications.List(ctx, userID, 100); err != nil || len(list) != 41 {
+			t.Errorf("after the burst: %d, %v", len(list), err)
 		}
 	})
 }

@@ -68,13 +68,17 @@ type Processes interface {
 	StartOnce(ctx context.Context, key, businessKey, agencyID string, variables map[string]any) (string, error)
 }
 
-// Notifier tells the applicant of what happens to their application, in
-// the caller's transaction, by the channels they chose; notify satisfies
-// it through internal/app. event is a notification event such as
-// "application.submitted"; the applicant's name and the service's title
-// are the notifier's to add.
+// Notifier tells the applicant of what happens to their application by
+// the channels they chose; notify satisfies it through internal/app.
+// Prepare gathers, before the caller's transaction, what the notice of
+// event (a notification event such as "application.submitted") to userID
+// about an application for service needs (the applicant's name and
+// addresses, the service's title); the function it returns stores the
+// notice in the transaction, with personalisation known only there, such
+// as the application's number. Reading inside the transaction would hold
+// one database connection while waiting for another.
 type Notifier interface {
-	ApplicationEvent(ctx context.Context, tx *sql.Tx, userID, service, event string, personalisation map[string]string) error
+	Prepare(ctx context.Context, userID, service, event string) (func(ctx context.Context, tx *sql.Tx, personalisation map[string]string) error, error)
 }
 
 // Queue enqueues jobs in the caller's transaction and runs them.
@@ -200,6 +204,10 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
+	notice, err := a.notifier.Prepare(ctx, in.Applicant.UserID, in.ServiceCode, notifySubmitted)
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: statusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
@@ -229,8 +237,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now}); err != nil {
 			return err
 		}
-		return a.notifier.ApplicationEvent(ctx, tx, app.ApplicantID, app.ServiceCode, notifySubmitted,
-			map[string]string{"reference": app.Number})
+		return notice(ctx, tx, map[string]string{"reference": app.Number})
 	})
 	if e := apperr.As(db.MapError(err)); e != nil && e.Code == apperr.ECONFLICT {
 		// The same key won a race with this submission: answer with it.

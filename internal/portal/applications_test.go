@@ -62,11 +62,13 @@ type told struct {
 	events []string
 }
 
-func (n *told) ApplicationEvent(_ context.Context, _ *sql.Tx, userID, service, event string, p map[string]string) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.events = append(n.events, userID+" "+service+" "+event+" "+p["reference"])
-	return nil
+func (n *told) Prepare(_ context.Context, userID, service, event string) (func(context.Context, *sql.Tx, map[string]string) error, error) {
+	return func(_ context.Context, _ *sql.Tx, p map[string]string) error {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.events = append(n.events, userID+" "+service+" "+event+" "+p["reference"])
+		return nil
+	}, nil
 }
 
 func (p *startedProcesses) get(businessKey string) map[string]any {
