@@ -212,16 +212,14 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: statusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
 		SubmittedAt: now, UpdatedAt: now}
+	// The year's number counter is a single row that every submission
+	// locks until it commits, so it is taken last: the application is
+	// stored first under a provisional number (its ID), and a submission
+	// that loses an idempotency race fails before it waits for the lock.
 	err = a.m.db.Tx(ctx, func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO portal_application_numbers (year, last) VALUES ($1, 1)
-			ON CONFLICT (year) DO UPDATE SET last = portal_application_numbers.last + 1 RETURNING last`, now.Year()).Scan(&last); err != nil {
-			return err
-		}
-		app.Number = fmt.Sprintf("%d-%07d", now.Year(), last)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_applications (id, number, applicant_id, applicant_pinfl, service_code,
 			agency_id, form_version, answers, status, channel, operator_id, idempotency_key, process_key, process_instance, submitted_at,
-			updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $14)`, app.ID, app.Number,
+			updated_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $13)`, app.ID,
 			app.ApplicantID, in.Applicant.PINFL, app.ServiceCode, app.AgencyID, app.FormVersion, string(answers), app.Status,
 			app.Channel, app.OperatorID, key, info.ProcessKey, now); err != nil {
 			return err
@@ -231,6 +229,15 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 		}
 		payload, _ := json.Marshal(map[string]string{"id": app.ID})
 		if _, err := a.jobs.Enqueue(ctx, tx, jobs.Spec{Kind: startProcessJob, Key: app.ID, Payload: payload}); err != nil {
+			return err
+		}
+		var last int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO portal_application_numbers (year, last) VALUES ($1, 1)
+			ON CONFLICT (year) DO UPDATE SET last = portal_application_numbers.last + 1 RETURNING last`, now.Year()).Scan(&last); err != nil {
+			return err
+		}
+		app.Number = fmt.Sprintf("%d-%07d", now.Year(), last)
+		if _, err := tx.ExecContext(ctx, `UPDATE portal_applications SET number = $1 WHERE id = $2`, app.Number, app.ID); err != nil {
 			return err
 		}
 		if _, err := a.outbox.Write(ctx, tx, a.outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
