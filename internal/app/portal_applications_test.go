@@ -164,18 +164,9 @@ func TestApplicationsAPI(t *testing.T) {
 	if err := n.app.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	aziz := identity.DemoPeople()[0]
-	sf, err := n.app.Registry.Form(ctx, "birth-certificate-duplicate", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers, _ := json.Marshal(sf.Form.FromPost(url.Values{
-		"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName},
-		"relation": {"self"}, "phone": {"90 100 00 01"}, "child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
-		"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {"samarkand"}, "reason": {"lost"},
-		"delivery_method": {"office"}, "pickup_region": {"tashkent_city"}, "consent": {"true"},
-	}))
-	body := fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "tap-1", "answers": %s}`, sf.Version, answers)
+	in := demoSubmission(t, n.app, "")
+	answers, _ := json.Marshal(in.Answers)
+	body := fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "tap-1", "answers": %s}`, in.FormVersion, answers)
 	v := newVisitor(t, n.base)
 	v.login("+998901000001", identity.DemoPassword, "/profile")
 	type application struct {
@@ -204,7 +195,7 @@ func TestApplicationsAPI(t *testing.T) {
 		status    int
 	}{
 		{fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "tap-3", "answers": %s}`,
-			sf.Version+1, answers), "stale form", 409},
+			in.FormVersion+1, answers), "stale form", 409},
 		{`{"service": "birth-certificate-duplicate", "colour": "red"}`, "unknown field", 400},
 		{`{"service": "no-such-service", "form_version": 1, "idempotency_key": "tap-4", "answers": {}}`, "unknown service", 404},
 	} {
