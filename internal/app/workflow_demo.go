@@ -7,9 +7,9 @@ import (
 	"github.com/egovuz/egov/internal/workflow"
 )
 
-// demoTaskTypes are the service-task types of the demo processes. Until
-// the exchange bus, signatures and notifications run them for real, the
-// demo answers them itself: each logs what it was asked and succeeds, so
+// demoTaskTypes are the service-task types of the demo processes that no
+// module runs yet (bus.call is the exchange bus's own): the demo answers
+// them itself: each logs what it was asked and succeeds, so
 // the demo processes run end to end.
 var demoTaskTypes = []string{"registry.check", "certificate.issue", "notify.send", "documents.check", "permit.issue",
 	"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bench.work"}

@@ -18,8 +18,8 @@ import (
 )
 
 // LocalClients authenticates the member's own information systems to the
-// consumer gateway. The caller provides it (API keys are issued and stored
-// elsewhere); client certificates will be a second way.
+// consumer gateway, by API key or by a registered TLS client certificate
+// (see Security.ConsumerTLSConfig). *bus.APIKeys satisfies it.
 type LocalClients interface {
 	// ByAPIKey returns the subsystem the API key is bound to; ok is false
 	// when no subsystem holds the key.
@@ -39,8 +39,7 @@ type ConsumerConfig struct {
 	// LocalClients authenticates the information systems of Member.
 	LocalClients LocalClients
 	// Transport carries requests to provider gateways; nil means
-	// NewTransport(). Mutual TLS with the gateways' certificates will come
-	// in here.
+	// NewTransport(), or Security.ClientTransport() with Security.
 	Transport http.RoundTripper
 	// Timeout bounds each exchange with a provider gateway; 0 means
 	// DefaultExchangeTimeout.
@@ -53,8 +52,7 @@ type ConsumerConfig struct {
 	Logger *slog.Logger
 	// Security, if set, sends requests over mutual TLS to the provider
 	// gateway whose AuthSerial the registry gives, signs them and accepts
-	// only responses signed by the provider member (see Security). Nil
-	// Transport then means Security.ClientTransport().
+	// only responses signed by the provider member (see Security).
 	Security *Security
 	// Log, if set, records every response the gateway relays from a
 	// provider gateway, a provider gateway's own error among them, before

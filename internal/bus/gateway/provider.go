@@ -86,8 +86,9 @@ const trackTimeout = 5 * time.Second
 // with the X-Road response headers, the request hash among them. It
 // answers listMethods, allowedMethods and getOpenAPI itself.
 //
-// The caller's identity is, for now, what X-Road-Client says; mutual TLS
-// will tie it to the consumer gateway's certificate.
+// Without Security the caller's identity is what X-Road-Client says; with
+// it, the consumer gateway's TLS certificate must be one of that member's
+// gateways and the request signed by the member.
 type Provider struct {
 	cfg  ProviderConfig
 	log  *slog.Logger
