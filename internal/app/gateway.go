@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,16 +115,12 @@ func GatewayClientCertificate(ctx context.Context, cfg GatewayConfig, client, la
 	if err != nil {
 		return configErr("--cert: %v", err)
 	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "CERTIFICATE" {
-		return configErr("--cert %s: not a PEM certificate", certFile)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return configErr("--cert %s: %v", certFile, err)
+	certs, err := pki.ParseCertificatesPEM(data)
+	if err != nil || len(certs) != 1 {
+		return configErr("--cert %s: not a PEM certificate (%v)", certFile, err)
 	}
 	return withGatewayKeys(ctx, cfg, client, func(keys *bus.APIKeys, id xroad.ClientID) error {
-		_, err := keys.AddCertificate(ctx, "cli", id, label, cert)
+		_, err := keys.AddCertificate(ctx, "cli", id, label, certs[0])
 		return err
 	})
 }
@@ -287,23 +282,13 @@ func readAnchors(path string) (*x509.CertPool, []*x509.Certificate, error) {
 	if err != nil {
 		return nil, nil, configErr("--anchors: %v", err)
 	}
-	pool := x509.NewCertPool()
-	var certs []*x509.Certificate
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, nil, configErr("--anchors: %v", err)
-		}
-		pool.AddCert(c)
-		certs = append(certs, c)
+	certs, err := pki.ParseCertificatesPEM(data)
+	if err != nil {
+		return nil, nil, configErr("--anchors %s: %v", path, err)
 	}
-	if len(certs) == 0 {
-		return nil, nil, configErr("--anchors %s holds no certificate", path)
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, certs, nil
 }

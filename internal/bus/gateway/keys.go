@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/pki/cms"
 )
 
@@ -116,20 +117,9 @@ func loadPair(dir, keyName, certName string) (crypto.Signer, []*x509.Certificate
 	if err != nil {
 		return nil, nil, err
 	}
-	var chain []*x509.Certificate
-	for rest := certPEM; ; {
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, nil, fmt.Errorf("bus gateway: %s: %w", certName, err)
-		}
-		chain = append(chain, c)
-	}
-	if len(chain) == 0 {
-		return nil, nil, fmt.Errorf("bus gateway: %s holds no certificate", certName)
+	chain, err := pki.ParseCertificatesPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bus gateway: %s: %w", certName, err)
 	}
 	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(chain[0].PublicKey) {

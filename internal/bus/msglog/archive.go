@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"database/sql"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/egovuz/egov/internal/pki/cades"
 	"github.com/egovuz/egov/internal/pki/cms"
-	"github.com/egovuz/egov/internal/pki/tsp"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/db"
 	"gocloud.dev/blob"
@@ -312,16 +310,10 @@ func checkBatch(b *Batch, recs []Record, prev *Record) error {
 	if !bytes.Equal(BatchDigest(b.Hashes), b.Digest) {
 		return fail("its digest does not match its records")
 	}
-	if !tokenOver(b.Token, b.Digest) {
+	if _, ok := tokenTime(b.Token, b.Digest); !ok {
 		return fail("its timestamp token is not over its digest")
 	}
 	return nil
-}
-
-// tokenOver tells whether token is a SHA-256 timestamp token over digest.
-func tokenOver(token, digest []byte) bool {
-	tok, err := tsp.ParseToken(token)
-	return err == nil && tok.Info.Hash == crypto.SHA256 && bytes.Equal(tok.Info.HashedMessage, digest)
 }
 
 // buildArchive makes the archive file of records, in batches, which

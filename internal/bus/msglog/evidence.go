@@ -8,7 +8,6 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -154,23 +153,6 @@ func (f *recordFile) record(sig func(name string) ([]byte, error)) (Record, erro
 	return r, nil
 }
 
-// hashInput is what Record.Sum is the SHA-256 of, written out so that an
-// auditor can compare it with the fields (record.bin): each field as a
-// 4-byte big-endian length and its bytes, in Sum's order.
-func hashInput(r *Record) []byte {
-	var b []byte
-	for _, f := range [][]byte{
-		r.PrevHash, []byte(r.Gateway), []byte(strconv.FormatInt(r.Seq, 10)), []byte(r.QueryID),
-		[]byte(r.Client), []byte(r.Service), []byte(r.Time.UTC().Format(time.RFC3339Nano)),
-		[]byte(r.RequestHash), r.RequestSignature, []byte(r.ResponseHash), r.ResponseSignature,
-		[]byte(strconv.Itoa(r.Status)),
-	} {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
-		b = append(b, f...)
-	}
-	return b
-}
-
 // zipWriter adds files to a ZIP stream with one modification time.
 type zipWriter struct {
 	zw       *zip.Writer
@@ -288,7 +270,7 @@ func writeExchange(z *zipWriter, dir string, e *Evidence) error {
 		name string
 		data []byte
 	}{
-		{fileRecordInput, hashInput(r)},
+		{fileRecordInput, r.hashInput()},
 		{fileRequestHash, []byte(r.RequestHash)},
 		{fileRequestSig, r.RequestSignature},
 		{fileResponseHash, []byte(r.ResponseHash)},
@@ -595,7 +577,7 @@ func verifyExchange(ctx context.Context, zf zipFiles, dir string, roots *x509.Ce
 	}
 	if in, ok, err := read(fileRecordInput, maxHashesFile); err != nil {
 		return nil, err
-	} else if ok && !bytes.Equal(in, hashInput(&rec)) {
+	} else if ok && !bytes.Equal(in, rec.hashInput()) {
 		problem("record.bin is not the encoding of the record's fields")
 	}
 

@@ -93,19 +93,25 @@ type Record struct {
 // The lengths make the encoding unambiguous, so that no two different
 // records have the same input; an auditor recomputes it from the evidence.
 func (r *Record) Sum() []byte {
-	h := sha256.New()
-	var n [4]byte
+	sum := sha256.Sum256(r.hashInput())
+	return sum[:]
+}
+
+// hashInput is what Sum is the SHA-256 of, written out so that an auditor
+// can compare it with the fields (record.bin in the evidence): each field
+// as a 4-byte big-endian length and its bytes, in Sum's order.
+func (r *Record) hashInput() []byte {
+	var b []byte
 	for _, f := range [][]byte{
 		r.PrevHash, []byte(r.Gateway), []byte(strconv.FormatInt(r.Seq, 10)), []byte(r.QueryID),
 		[]byte(r.Client), []byte(r.Service), []byte(r.Time.UTC().Format(time.RFC3339Nano)),
 		[]byte(r.RequestHash), r.RequestSignature, []byte(r.ResponseHash), r.ResponseSignature,
 		[]byte(strconv.Itoa(r.Status)),
 	} {
-		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
-		h.Write(n[:])
-		h.Write(f)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
 	}
-	return h.Sum(nil)
+	return b
 }
 
 // Batch is a run of a gateway's records timestamped together.
@@ -505,19 +511,16 @@ func (l *Log) timestampGateway(ctx context.Context, tsa Timestamper, gateway str
 		return 0, fmt.Errorf("TSA: %w", err)
 	}
 	// A token that is not over the digest would be worthless evidence.
-	tok, err := tsp.ParseToken(token)
-	if err != nil {
-		return 0, fmt.Errorf("TSA token: %w", err)
-	}
-	if tok.Info.Hash != crypto.SHA256 || !bytes.Equal(tok.Info.HashedMessage, digest) {
-		return 0, errors.New("the TSA's token is not over the batch digest")
+	genTime, ok := tokenTime(token, digest)
+	if !ok {
+		return 0, errors.New("the TSA's token is not a SHA-256 token over the batch digest")
 	}
 	first, last := recs[0].seq, recs[len(recs)-1].seq
 	id := db.NewID()
 	err = l.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO bus_message_log_batches (id, gateway, first_seq, last_seq, digest, token, timestamped_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, gateway, first, last, digest, token,
-			tok.Info.Time.UTC().Truncate(time.Microsecond)); err != nil {
+			genTime.UTC().Truncate(time.Microsecond)); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE bus_message_log SET batch_id = $1
@@ -642,6 +645,16 @@ func (l *Log) batch(ctx context.Context, id string) (*Batch, error) {
 	return b, nil
 }
 
+// tokenTime returns the time of token when it is a SHA-256 timestamp token
+// over digest; ok is false otherwise.
+func tokenTime(token, digest []byte) (t time.Time, ok bool) {
+	tok, err := tsp.ParseToken(token)
+	if err != nil || tok.Info.Hash != crypto.SHA256 || !bytes.Equal(tok.Info.HashedMessage, digest) {
+		return time.Time{}, false
+	}
+	return tok.Info.Time, true
+}
+
 // Verify recomputes gateway's chain in the database from its first
 // record, or from the last archived one: every record's hash must be its
 // Sum, link to the previous record's hash, and number one more than it;
@@ -683,8 +696,7 @@ func (l *Log) verifyBatches(ctx context.Context, gateway string, hashes map[stri
 		if !bytes.Equal(BatchDigest(hs), b.Digest) {
 			return fail("its digest does not match its records")
 		}
-		tok, err := tsp.ParseToken(b.Token)
-		if err != nil || tok.Info.Hash != crypto.SHA256 || !bytes.Equal(tok.Info.HashedMessage, b.Digest) {
+		if _, ok := tokenTime(b.Token, b.Digest); !ok {
 			return fail("its timestamp token is not over its digest")
 		}
 	}
