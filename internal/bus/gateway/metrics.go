@@ -24,8 +24,8 @@ type Metrics struct {
 //	egov_bus_exchange_seconds{gateway, side}
 //
 // side is "consumer" or "provider"; service is the X-Road service
-// identifier, or "none" when the request never named a valid one (such
-// requests are refused before any service is involved); result is "ok"
+// identifier of an exchange that reached it (X-Road-Service), or "none"
+// for a request a gateway refused or a metaservice; result is "ok"
 // for a 1xx-3xx answer of the service, "service_error" for a 4xx or 5xx
 // answer of the service, or the X-Road error type of a gateway's fault.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -49,12 +49,12 @@ func (m *Metrics) Handler(gateway, side string, h http.Handler) http.Handler {
 		rec := &web.StatusWriter{ResponseWriter: w}
 		h.ServeHTTP(rec, r)
 		m.duration.WithLabelValues(gateway, side).Observe(time.Since(start).Seconds())
+		// Only a service the exchange reached names the series: a refused
+		// request's identifiers are the caller's to invent, and would let
+		// anyone add series without end.
 		service := rec.Header().Get(xroad.HeaderService)
 		if service == "" {
 			service = "none"
-			if req, err := (xroad.Parser{}).ParseRequest(r); err == nil && req.Meta == xroad.MetaNone {
-				service = req.Service.String()
-			}
 		}
 		result := "ok"
 		switch {
