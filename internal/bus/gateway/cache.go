@@ -158,17 +158,12 @@ func newCachedProvider(dir ProviderDirectory, ttl time.Duration, now func() time
 		allowed: newCache[allowedKey, bool](ttl, now)}
 }
 
-// Service returns a copy of the kept service, so that no caller can change
-// another's.
+// Service returns the kept service, shared by every caller within the
+// TTL: callers read it and must not change it.
 func (d *cachedProvider) Service(ctx context.Context, id xroad.ServiceID) (*bus.Service, error) {
-	s, err := d.services.get(ctx, id, func(ctx context.Context) (*bus.Service, error) {
+	return d.services.get(ctx, id, func(ctx context.Context) (*bus.Service, error) {
 		return d.ProviderDirectory.Service(ctx, id)
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := *s
-	return &out, nil
 }
 
 func (d *cachedProvider) Allowed(ctx context.Context, client xroad.ClientID, service xroad.ServiceID, method, path string) (bool, error) {

@@ -131,9 +131,10 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// close releases the listeners of a node that failed to start.
+// close stops the consumer side of a node whose provider side failed to
+// start.
 func (n *Node) close() {
-	if n.consumerLn != nil {
-		_ = n.consumerLn.Close()
+	if n.consumer != nil {
+		_ = n.consumer.Close()
 	}
 }
