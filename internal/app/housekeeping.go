@@ -71,14 +71,16 @@ func (a *App) verifyAudit(ctx context.Context) error {
 	return nil
 }
 
-// registerHousekeeping makes this node able to run the chores.
+// registerHousekeeping makes this node able to run the chores. Each run
+// queues the next before it works, so that a run that fails (and is
+// retried until its attempts are used up) does not end the chore.
 func (a *App) registerHousekeeping() {
 	for _, c := range a.chores() {
 		a.Jobs.Handle(c.kind, func(ctx context.Context, _ jobs.Job) error {
-			if err := c.run(ctx); err != nil {
+			if err := a.schedule(ctx, c); err != nil {
 				return err
 			}
-			return a.schedule(ctx, c)
+			return c.run(ctx)
 		})
 	}
 }
