@@ -75,7 +75,7 @@ func (d *demoBus) stop(ctx context.Context) {
 // are kept under bus/gateways/ in the data dir, as each gateway keeps its
 // own; the portal's API key under bus/. Loading twice changes nothing but
 // the ports. The demo certificate authority must be set up first.
-func (a *App) loadDemoBus(ctx context.Context) error {
+func (a *App) loadDemoBus(ctx context.Context) (err error) {
 	if a.demoBus != nil {
 		return nil
 	}
@@ -97,7 +97,15 @@ func (a *App) loadDemoBus(ctx context.Context) error {
 		}
 	}
 	d := &demoBus{}
-	a.demoBus = d
+	defer func() {
+		if err != nil {
+			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			d.stop(stop)
+			cancel()
+			return
+		}
+		a.demoBus = d
+	}()
 	security := func(member xroad.ClientID, org string) (*gateway.Security, error) {
 		return a.demoGatewaySecurity(ctx, member, org)
 	}
