@@ -101,11 +101,8 @@ func (n applicationNotifier) Prepare(ctx context.Context, userID, service, event
 	if err != nil {
 		return nil, err
 	}
-	loc := i18n.Locale(u.Locale)
-	personal := map[string]string{"name": u.FullName(), "service": s.Name.Get(loc)}
-	if loc == i18n.UzCyrl && u.NameCyrl != "" {
-		personal["name"] = u.NameCyrl
-	}
+	loc, _ := i18n.ParseLocale(u.Locale)
+	personal := map[string]string{"name": u.DisplayName(loc), "service": s.Name.Get(loc)}
 	return func(ctx context.Context, tx *sql.Tx, p map[string]string) error {
 		for k, v := range p {
 			personal[k] = v

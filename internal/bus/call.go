@@ -52,7 +52,7 @@ type CallRequest struct {
 	// Method is the HTTP method; empty means GET.
 	Method string
 	// Path is the rest of the service's path, already percent-encoded,
-	// starting with "/" (see PathOf), or empty.
+	// starting with "/", or empty.
 	Path string
 	// Query is the query string's parameters.
 	Query url.Values
@@ -106,17 +106,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	cfg.MaxResponseBytes = cmp.Or(cfg.MaxResponseBytes, 10<<20)
 	return &Client{cfg: cfg}, nil
-}
-
-// PathOf joins path segments into CallRequest.Path, percent-encoding each
-// one, so that a value cannot add segments or a query.
-func PathOf(segments ...string) string {
-	var b strings.Builder
-	for _, s := range segments {
-		b.WriteByte('/')
-		b.WriteString(url.PathEscape(s))
-	}
-	return b.String()
 }
 
 // Call calls service with req. An answer of the service comes back as a

@@ -29,9 +29,6 @@ type SMSGateway interface {
 	SendSMS(ctx context.Context, phone, text string) error
 }
 
-// Sender is the former name of SMSGateway, kept for existing callers.
-type Sender = SMSGateway
-
 // EmailSender hands an e-mail to a mail server, with the same error
 // convention as SMSGateway.
 type EmailSender interface {

@@ -167,7 +167,7 @@ func New(d *db.DB, q *jobs.Queue, o *events.Outbox, c clock.Clock, opts Options)
 // so that the relay is told after the commit.
 func (e *Engine) publish(ctx context.Context, tx *db.Batch, after *afterCommit, subject string, data any) (events.Event, error) {
 	after.published = true
-	return e.outbox.Write(ctx, tx, strings.TrimSuffix(e.opts.Prefix, ".")+"."+subject, data)
+	return e.outbox.Write(ctx, tx, e.outbox.Subject(subject), data)
 }
 
 // Register sets the handler of service and send tasks of type typ.
