@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"context"
+	"crypto/x509"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,20 @@ func TestAPIKeys(t *testing.T) {
 		}
 		wantCode(t, "revoke twice", keys.Revoke(ctx, "admin", key.ID), apperr.ECONFLICT, bus.MsgAPIKeyRevoked)
 		wantCode(t, "revoke unknown", keys.Revoke(ctx, "admin", "nope"), apperr.ENOTFOUND, bus.MsgNoSuchAPIKey)
+
+		// A system's TLS certificate, registered once, works as its key.
+		cert := &x509.Certificate{Raw: []byte("a system's certificate, DER")}
+		if _, err := keys.AddCertificate(ctx, "admin", other, "Archive TLS", cert); err != nil {
+			t.Fatal(err)
+		}
+		_, err = keys.AddCertificate(ctx, "admin", portal, "again", cert)
+		wantCode(t, "one certificate twice", err, apperr.ECONFLICT, bus.MsgCertificateExists)
+		if got, ok, err := keys.ByCertificate(ctx, cert); err != nil || !ok || got != other {
+			t.Errorf("ByCertificate = %v, %v, %v", got, ok, err)
+		}
+		if _, ok, _ := keys.ByCertificate(ctx, &x509.Certificate{Raw: []byte("another")}); ok {
+			t.Error("an unregistered certificate works")
+		}
 
 		list, err := keys.List(ctx, portal)
 		if err != nil || len(list) != 1 || list[0].ID != key.ID || list[0].RevokedAt == nil || list[0].Client != portal {

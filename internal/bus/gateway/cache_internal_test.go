@@ -106,9 +106,11 @@ func TestCache(t *testing.T) {
 	}
 
 	// A waiter whose context ends stops waiting.
-	block := make(chan struct{})
-	go func() { _, _ = c.get(ctx, "stuck", func(context.Context) (int, error) { <-block; return 0, nil }) }()
-	time.Sleep(10 * time.Millisecond)
+	block, started := make(chan struct{}), make(chan struct{})
+	go func() {
+		_, _ = c.get(ctx, "stuck", func(context.Context) (int, error) { close(started); <-block; return 0, nil })
+	}()
+	<-started
 	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
 	if _, err := c.get(short, "stuck", load); !errors.Is(err, context.DeadlineExceeded) {
