@@ -167,7 +167,7 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, n Notification) error 
 	if !slices.Contains(i18n.All(), loc) {
 		loc = i18n.Default
 	}
-	prefs, err := s.findPreferences(ctx, tx, n.UserID)
+	prefs, err := findPreferences(ctx, tx, n.UserID)
 	if err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
@@ -424,20 +424,14 @@ func DefaultPrefs() Prefs { return Prefs{SMS: true, Email: true} }
 
 // Preferences returns the person's chosen channels, or DefaultPrefs.
 func (s *Service) Preferences(ctx context.Context, userID string) (Prefs, error) {
-	var p Prefs
-	err := s.db.Reader().QueryRowContext(ctx, `SELECT sms, email FROM notify_preferences WHERE user_id = $1`, userID).Scan(&p.SMS, &p.Email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DefaultPrefs(), nil
-	}
-	if err != nil {
-		return Prefs{}, fmt.Errorf("preferences: %w", err)
-	}
-	return p, nil
+	return findPreferences(ctx, s.db.Reader(), userID)
 }
 
-func (s *Service) findPreferences(ctx context.Context, tx *sql.Tx, userID string) (Prefs, error) {
+// findPreferences reads the person's channels with q, a pool or the
+// caller's transaction; DefaultPrefs when they never chose.
+func findPreferences(ctx context.Context, q db.Runner, userID string) (Prefs, error) {
 	var p Prefs
-	err := tx.QueryRowContext(ctx, `SELECT sms, email FROM notify_preferences WHERE user_id = $1`, userID).Scan(&p.SMS, &p.Email)
+	err := q.QueryRowContext(ctx, `SELECT sms, email FROM notify_preferences WHERE user_id = $1`, userID).Scan(&p.SMS, &p.Email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultPrefs(), nil
 	}
