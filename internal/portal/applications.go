@@ -341,11 +341,9 @@ func (a *Applications) List(ctx context.Context, applicant string, limit int) ([
 //
 // Errors: ENOTFOUND MsgNoApplication.
 func (a *Applications) Timeline(ctx context.Context, applicant, id string) ([]TimelineEntry, error) {
-	if _, err := a.Find(ctx, applicant, id); err != nil {
-		return nil, err
-	}
-	rows, err := a.m.db.Reader().QueryContext(ctx, `SELECT at, kind, detail FROM portal_application_events
-		WHERE application_id = $1 ORDER BY seq`, id)
+	rows, err := a.m.db.Reader().QueryContext(ctx, `SELECT e.at, e.kind, e.detail FROM portal_application_events e
+		JOIN portal_applications a ON a.id = e.application_id WHERE e.application_id = $1 AND a.applicant_id = $2
+		ORDER BY e.seq`, id, applicant)
 	if err != nil {
 		return nil, fmt.Errorf("application timeline: %w", err)
 	}
@@ -357,6 +355,11 @@ func (a *Applications) Timeline(ctx context.Context, applicant, id string) ([]Ti
 	})
 	if err != nil {
 		return nil, fmt.Errorf("application timeline: %w", err)
+	}
+	if len(out) == 0 {
+		// Every application has its submission entry: none means it is
+		// not this applicant's.
+		return nil, apperr.New(apperr.ENOTFOUND, MsgNoApplication)
 	}
 	return out, nil
 }
