@@ -296,7 +296,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err != nil {
 		tashkent = time.FixedZone("UZT", 5*60*60)
 	}
-	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Calendar: cfg.calendar(tashkent),
+	calendar := cfg.calendar(tashkent)
+	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Calendar: calendar,
 		Prefix: a.Bus.Prefix(), Logger: log})
 	pkiSecret := []byte(cfg.PKIKeySecret)
 	if len(pkiSecret) == 0 {
@@ -343,9 +344,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin}); err != nil {
 		return nil, err
 	}
-	a.Applications = a.portal.UseApplications(applicationForms{a.Registry}, applicationProcesses{a.Workflow}, a.Jobs, a.Outbox,
-		applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages})
+	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{a.Registry},
+		Processes: applicationProcesses{a.Workflow}, Jobs: a.Jobs, Outbox: a.Outbox,
+		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
+		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}})
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
+		return nil, err
+	}
+	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{}); err != nil {
 		return nil, err
 	}
 	if err := a.catalog.APIRoutes(a.Web); err != nil {

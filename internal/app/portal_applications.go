@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/egovuz/egov/internal/catalog"
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/notify"
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -25,24 +26,24 @@ func (f applicationForms) Service(ctx context.Context, code string) (portal.Serv
 	if err != nil {
 		return portal.ServiceInfo{}, err
 	}
-	if s.Status != catalog.StatusLive || !s.Channels.Portal || s.ProcessKey == "" {
+	if !s.TakesApplications() {
 		return portal.ServiceInfo{}, apperr.New(apperr.ENOTFOUND, "catalog.service.not_found")
 	}
 	version, err := f.registry.FormVersion(ctx, s.ID)
 	if err != nil {
 		return portal.ServiceInfo{}, err
 	}
-	return portal.ServiceInfo{AgencyID: s.AgencyID, ProcessKey: s.ProcessKey, FormVersion: version}, nil
+	return portal.ServiceInfo{Code: s.Code, AgencyID: s.AgencyID, ProcessKey: s.ProcessKey, FormVersion: version, Names: s.Name,
+		Recipients: s.Recipients, TermDays: s.TermDays}, nil
 }
 
-// Validate checks answers against the form version.
-func (f applicationForms) Validate(ctx context.Context, code string, version int, answers map[string]any, loc i18n.Locale) (map[string]any, map[string]string, error) {
+// Form returns a version of the service's form.
+func (f applicationForms) Form(ctx context.Context, code string, version int) (*form.Form, error) {
 	sf, err := f.registry.Form(ctx, code, version)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	clean, fields := sf.Form.Validate(answers, loc)
-	return clean, fields, nil
+	return sf.Form, nil
 }
 
 // applicationProcesses starts applications' processes in the workflow
@@ -73,13 +74,18 @@ func (p applicationProcesses) StartOnce(ctx context.Context, key, businessKey, a
 // register's PINFL.
 type applicants struct{}
 
-// Applicant is the signed-in person; false for nobody.
+// Applicant is the signed-in person, with the organisation they act for;
+// false for nobody.
 func (applicants) Applicant(ctx context.Context) (portal.Applicant, bool) {
 	p := identity.FromContext(ctx)
 	if p == nil {
 		return portal.Applicant{}, false
 	}
-	return portal.Applicant{UserID: p.User.ID, PINFL: p.User.PINFL}, true
+	who := portal.Applicant{UserID: p.User.ID, PINFL: p.User.PINFL}
+	if r := p.ActingFor; r != nil {
+		who.Org = &portal.Org{ID: r.Org.ID, Name: r.Org.Name}
+	}
+	return who, true
 }
 
 // applicationNotifier tells applicants of their applications through

@@ -168,6 +168,13 @@ type Passport struct {
 	Plan *Plan `json:"plan,omitempty"`
 }
 
+// TakesApplications tells whether people can apply for the service on the
+// portal: it is live, offered there, and has a back-office process that
+// handles its applications.
+func (p Passport) TakesApplications() bool {
+	return p.Status == StatusLive && p.Channels.Portal && p.ProcessKey != ""
+}
+
 // Plan says how far a service is to be digitised, by when and by whom.
 type Plan struct {
 	TargetLevel   Level     `json:"target_level"`

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/events"
@@ -30,10 +31,18 @@ const (
 	maxIdempotencyKey  = 100                              // characters
 	submittedSubject   = "portal.application.submitted"   // event subject, after the outbox prefix
 	notifySubmitted    = "application.submitted"          // the applicant is told of it
-	statusReceived     = "received"                       // submitted, its process not yet started
-	statusInReview     = "in_review"                      // its process runs
 	eventSubmitted     = "submitted"                      // timeline: the application arrived
 	eventProcessStarts = "process_started"                // timeline: the agency's process started
+)
+
+// Statuses of an application, as its applicant reads them.
+const (
+	StatusReceived     = "received"      // submitted, its process not yet started
+	StatusInReview     = "in_review"     // the agency works on it
+	StatusMoreInfo     = "more_info"     // the officer asks the applicant for more
+	StatusApproved     = "approved"      // decided for the applicant
+	StatusRejected     = "rejected"      // decided against, with a reason
+	StatusResultIssued = "result_issued" // the result document is ready
 )
 
 // Channels by which an application arrives.
@@ -43,22 +52,42 @@ const (
 )
 
 // ServiceInfo is what the applications need of a service: where its
-// applications go and which form version is current.
+// applications go, which form version is current, who may apply and how
+// long a decision takes.
 type ServiceInfo struct {
+	Code        string
 	AgencyID    string
 	ProcessKey  string
 	FormVersion int
+	// Names is the service's name by language.
+	Names map[i18n.Locale]string
+	// Recipients is "citizen", "business" or "both".
+	Recipients string
+	// TermDays is the passport's term of a decision, in working days.
+	TermDays int
 }
 
-// Forms gives the services and validates answers against their forms; the
-// catalogue satisfies it through internal/app.
+// Name is the service's name in loc, or in Uzbek Latin.
+func (s ServiceInfo) Name(loc i18n.Locale) string {
+	if n := s.Names[loc]; n != "" {
+		return n
+	}
+	return s.Names[i18n.Default]
+}
+
+// Forms gives the services and their forms; the catalogue satisfies it
+// through internal/app.
 type Forms interface {
 	// Service returns a live service that takes applications online;
 	// ENOTFOUND otherwise.
 	Service(ctx context.Context, code string) (ServiceInfo, error)
-	// Validate checks answers against version of the service's form and
-	// returns the clean values, or the field errors as message keys.
-	Validate(ctx context.Context, code string, version int, answers map[string]any, loc i18n.Locale) (map[string]any, map[string]string, error)
+	// Form returns version of the service's form.
+	Form(ctx context.Context, code string, version int) (*form.Form, error)
+}
+
+// Calendar counts working days, for the date a decision is due.
+type Calendar interface {
+	AddWorkingDays(t time.Time, n int) time.Time
 }
 
 // Processes starts the back-office process of an application; the
@@ -92,6 +121,9 @@ type Queue interface {
 type Applicant struct {
 	UserID string
 	PINFL  string
+	// Org is the organisation the person acts for now; nil when they
+	// act for themselves.
+	Org *Org
 }
 
 // SubmitInput is an application as the applicant sends it.
@@ -110,6 +142,22 @@ type SubmitInput struct {
 	Channel    string
 	OperatorID string
 	Locale     i18n.Locale
+	// Org is the organisation a representative applies for; nil for
+	// the applicant's own application.
+	Org *Org
+	// Prefilled is what registries gave for the fields the state fills
+	// in (kept in the draft); the application keeps it for the officer,
+	// noting the values the applicant changed.
+	Prefilled map[string]PrefilledValue
+	// DraftID is the draft the application was made from; it goes with
+	// the submission.
+	DraftID string
+}
+
+// Org is an organisation a representative applies for.
+type Org struct {
+	ID   string
+	Name string
 }
 
 // Application is a submitted application.
@@ -128,6 +176,14 @@ type Application struct {
 	ProcessInstance string
 	SubmittedAt     time.Time
 	UpdatedAt       time.Time
+	// OrgID and OrgName name the organisation a representative applied
+	// for; empty for a person's own application.
+	OrgID, OrgName string
+	// Prefilled is what registries gave for the form's fields.
+	Prefilled map[string]PrefilledValue
+	// DueAt is when the passport's term promises a decision; zero for a
+	// service without a term.
+	DueAt time.Time
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -143,20 +199,27 @@ type TimelineEntry struct {
 // Applications takes and keeps applications. It is safe for concurrent
 // use on any number of nodes.
 type Applications struct {
-	m         *Module
-	forms     Forms
-	processes Processes
-	jobs      Queue
-	outbox    *events.Outbox
-	notifier  Notifier
+	Deps
+	m *Module
+}
+
+// Deps are what applications need of the rest of the platform.
+type Deps struct {
+	Forms      Forms
+	Processes  Processes
+	Jobs       Queue
+	Outbox     *events.Outbox
+	Notifier   Notifier
+	Calendar   Calendar
+	Registries Registries
 }
 
 // UseApplications connects the module to the catalogue's forms, the
-// workflow and the job queue, and registers the job that starts an
-// application's process.
-func (m *Module) UseApplications(forms Forms, processes Processes, q Queue, outbox *events.Outbox, n Notifier) *Applications {
-	a := &Applications{m: m, forms: forms, processes: processes, jobs: q, outbox: outbox, notifier: n}
-	q.Handle(startProcessJob, a.startProcess)
+// workflow, the job queue and the registries, and registers the job that
+// starts an application's process.
+func (m *Module) UseApplications(d Deps) *Applications {
+	a := &Applications{Deps: d, m: m}
+	d.Jobs.Handle(startProcessJob, a.startProcess)
 	return a
 }
 
@@ -183,7 +246,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
-	info, err := a.forms.Service(ctx, in.ServiceCode)
+	info, err := a.Forms.Service(ctx, in.ServiceCode)
 	if apperr.Is(err, apperr.ENOTFOUND) {
 		return nil, apperr.New(apperr.ENOTFOUND, MsgNoService)
 	}
@@ -193,10 +256,11 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if in.FormVersion != info.FormVersion {
 		return nil, apperr.New(apperr.ECONFLICT, MsgStaleForm)
 	}
-	clean, fields, err := a.forms.Validate(ctx, in.ServiceCode, in.FormVersion, in.Answers, in.Locale)
+	f, err := a.Forms.Form(ctx, in.ServiceCode, in.FormVersion)
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
+	clean, fields := f.Validate(in.Answers, in.Locale)
 	if len(fields) > 0 {
 		return nil, apperr.Invalid(MsgInvalidAnswers, fields)
 	}
@@ -204,14 +268,26 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
-	notice, err := a.notifier.Prepare(ctx, in.Applicant.UserID, in.ServiceCode, notifySubmitted)
+	prefilled, err := json.Marshal(compareAnswers(in.Prefilled, clean))
+	if err != nil {
+		return nil, fmt.Errorf("submit application: %w", err)
+	}
+	notice, err := a.Notifier.Prepare(ctx, in.Applicant.UserID, in.ServiceCode, notifySubmitted)
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
-		FormVersion: in.FormVersion, Answers: clean, Status: statusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
-		SubmittedAt: now, UpdatedAt: now}
+		FormVersion: in.FormVersion, Answers: clean, Status: StatusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
+		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean)}
+	if in.Org != nil {
+		app.OrgID, app.OrgName = in.Org.ID, in.Org.Name
+	}
+	var due *time.Time
+	if info.TermDays > 0 && a.Calendar != nil {
+		app.DueAt = a.Calendar.AddWorkingDays(now, info.TermDays).UTC()
+		due = &app.DueAt
+	}
 	// The year's number counter is a single row that every submission
 	// locks until it commits, so it is taken last: the application is
 	// stored first under a provisional number (its ID), and a submission
@@ -219,16 +295,23 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	err = a.m.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_applications (id, number, applicant_id, applicant_pinfl, service_code,
 			agency_id, form_version, answers, status, channel, operator_id, idempotency_key, process_key, process_instance, submitted_at,
-			updated_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $13)`, app.ID,
-			app.ApplicantID, in.Applicant.PINFL, app.ServiceCode, app.AgencyID, app.FormVersion, string(answers), app.Status,
-			app.Channel, app.OperatorID, key, info.ProcessKey, now); err != nil {
+			updated_at, prefilled, org_id, org_name, due_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $13,
+			$14, $15, $16, $17)`, app.ID, app.ApplicantID, in.Applicant.PINFL, app.ServiceCode, app.AgencyID, app.FormVersion,
+			string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now, string(prefilled), app.OrgID,
+			app.OrgName, due); err != nil {
 			return err
+		}
+		if in.DraftID != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_drafts WHERE id = $1 AND applicant_id = $2`, in.DraftID,
+				app.ApplicantID); err != nil {
+				return err
+			}
 		}
 		if err := addEvent(ctx, tx, app.ID, now, eventSubmitted, app.Channel); err != nil {
 			return err
 		}
 		payload, _ := json.Marshal(map[string]string{"id": app.ID})
-		if _, err := a.jobs.Enqueue(ctx, tx, jobs.Spec{Kind: startProcessJob, Key: app.ID, Payload: payload}); err != nil {
+		if _, err := a.Jobs.Enqueue(ctx, tx, jobs.Spec{Kind: startProcessJob, Key: app.ID, Payload: payload}); err != nil {
 			return err
 		}
 		var last int64
@@ -240,7 +323,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 		if _, err := tx.ExecContext(ctx, `UPDATE portal_applications SET number = $1 WHERE id = $2`, app.Number, app.ID); err != nil {
 			return err
 		}
-		if _, err := a.outbox.Write(ctx, tx, a.outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
+		if _, err := a.Outbox.Write(ctx, tx, a.Outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
 			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now}); err != nil {
 			return err
 		}
@@ -257,7 +340,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
 	}
-	a.outbox.Nudge()
+	a.Outbox.Nudge()
 	return app, nil
 }
 
@@ -281,20 +364,28 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
 	var (
-		app     Application
-		answers string
+		app                Application
+		answers, prefilled string
+		due                sql.NullTime
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
-		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt); err != nil {
+		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
+		&app.OrgID, &app.OrgName, &due); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()
+	if due.Valid {
+		app.DueAt = due.Time.UTC()
+	}
 	if err := json.Unmarshal([]byte(answers), &app.Answers); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(prefilled), &app.Prefilled); err != nil {
 		return nil, err
 	}
 	return &app, nil
@@ -390,14 +481,14 @@ func (a *Applications) startProcess(ctx context.Context, j jobs.Job) error {
 	}
 	vars := map[string]any{"applicationId": number, "applicant": map[string]any{"userId": applicant, "pinfl": pinfl},
 		"answers": clean, "channel": channel}
-	instance, err = a.processes.StartOnce(ctx, processKey, number, agency, vars)
+	instance, err = a.Processes.StartOnce(ctx, processKey, number, agency, vars)
 	if err != nil {
 		return fmt.Errorf("start process of application %s: %w", number, err)
 	}
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	return a.m.db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE portal_applications SET process_instance = $1, status = $2, updated_at = $3
-			WHERE id = $4 AND process_instance = ''`, instance, statusInReview, now, p.ID)
+			WHERE id = $4 AND process_instance = ''`, instance, StatusInReview, now, p.ID)
 		if err != nil {
 			return err
 		}

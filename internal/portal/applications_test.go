@@ -10,34 +10,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/db/dbtest"
 	"github.com/egovuz/egov/internal/platform/events"
-	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/jobs"
 	"github.com/egovuz/egov/internal/portal"
 )
 
-// testForms is one live service whose form, version 3, wants a "reason"
-// of at least three characters; "old-service" is not live.
+// testForms is one live service whose form, version 3, has a step
+// "about" with a "reason" of at least three characters and a "surname"
+// the person register fills in, and a step "where" with an optional
+// "city"; "old-service" is not live.
 type testForms struct{}
+
+const testFormDoc = `{"type":"object",
+ "x-egov":{"title":{"uz-Latn":"T","uz-Cyrl":"Т","ru":"Т","en":"T"},
+  "steps":[{"id":"about","title":{"uz-Latn":"A","uz-Cyrl":"А","ru":"А","en":"A"}},
+           {"id":"where","title":{"uz-Latn":"W","uz-Cyrl":"W","ru":"W","en":"W"}}]},
+ "properties":{
+  "surname":{"type":"string","x-egov":{"label":{"uz-Latn":"F","uz-Cyrl":"Ф","ru":"Ф","en":"S"},"step":"about","prefill":"person:lastName"}},
+  "reason":{"type":"string","minLength":3,"x-egov":{"label":{"uz-Latn":"S","uz-Cyrl":"С","ru":"П","en":"R"},"step":"about"}},
+  "city":{"type":"string","x-egov":{"label":{"uz-Latn":"Sh","uz-Cyrl":"Ш","ru":"Г","en":"C"},"step":"where"}}},
+ "required":["reason"]}`
+
+var testForm = func() *form.Form {
+	f, err := form.Parse([]byte(testFormDoc))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}()
 
 func (testForms) Service(_ context.Context, code string) (portal.ServiceInfo, error) {
 	if code != "birth-certificate-duplicate" {
 		return portal.ServiceInfo{}, apperr.New(apperr.ENOTFOUND, "nope")
 	}
-	return portal.ServiceInfo{AgencyID: "agency-adliya", ProcessKey: "birth-certificate-duplicate", FormVersion: 3}, nil
+	return portal.ServiceInfo{Code: code, AgencyID: "agency-adliya", ProcessKey: "birth-certificate-duplicate", FormVersion: 3,
+		Recipients: "citizen", TermDays: 3}, nil
 }
 
-func (testForms) Validate(_ context.Context, _ string, _ int, answers map[string]any, _ i18n.Locale) (map[string]any, map[string]string, error) {
-	reason, _ := answers["reason"].(string)
-	if len(reason) < 3 {
-		return nil, map[string]string{"reason": "form.required"}, nil
+func (testForms) Form(_ context.Context, code string, version int) (*form.Form, error) {
+	if code != "birth-certificate-duplicate" || version != 3 {
+		return nil, apperr.New(apperr.ENOTFOUND, "nope")
 	}
-	return map[string]any{"reason": reason}, nil, nil
+	return testForm, nil
 }
 
 // startedProcesses starts at most one instance per business key, as the
@@ -86,7 +106,8 @@ func TestSubmitApplications(t *testing.T) {
 		q := jobs.New(d, jobs.Options{Poll: 20 * time.Millisecond, BackoffBase: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		procs := &startedProcesses{vars: map[string]map[string]any{}}
 		notes := &told{}
-		apps := m.UseApplications(testForms{}, procs, q, events.NewOutbox(clock.System{}, ""), notes)
+		apps := m.UseApplications(portal.Deps{Forms: testForms{}, Processes: procs, Jobs: q,
+			Outbox: events.NewOutbox(clock.System{}, ""), Notifier: notes})
 		done := make(chan struct{})
 		go func() { q.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
@@ -137,7 +158,7 @@ func TestSubmitApplications(t *testing.T) {
 			_, err := apps.Submit(ctx, portal.SubmitInput{Applicant: aziz, ServiceCode: "birth-certificate-duplicate", FormVersion: 3,
 				Answers: map[string]any{"reason": "x"}, IdempotencyKey: "k9", Channel: portal.ChannelOnline})
 			return err
-		}()); e == nil || e.Fields["reason"] != "form.required" {
+		}()); e == nil || e.Fields["reason"] != form.MsgTooShort {
 			t.Errorf("field error: %+v", e)
 		}
 		if list, err := apps.List(ctx, aziz.UserID, 10); err != nil || len(list) != 1 {

@@ -181,7 +181,7 @@ func TestTranslations(t *testing.T) {
 	for _, k := range keys {
 		used[k] = true
 	}
-	for _, k := range []string{"form.optional", "form.choose", "form.file_attached"} {
+	for _, k := range []string{"form.optional", "form.choose", "form.file_attached", "form.prefilled_from"} {
 		used[k] = true
 	}
 	for _, k := range b.Keys() {

@@ -41,6 +41,7 @@ type field struct {
 	minimum, maximum     *float64
 	options              []option
 	children             []*field
+	prefill              *Prefill
 }
 
 // condition is a parsed showIf.
@@ -86,7 +87,7 @@ func defKey(k string) bool {
 func rootUIKey(k string) bool { return oneOf(k, "title", "steps") }
 func stepKey(k string) bool   { return oneOf(k, "id", "title") }
 func fieldUIKey(k string) bool {
-	return oneOf(k, "label", "hint", "step", "widget", "options", "showIf")
+	return oneOf(k, "label", "hint", "step", "widget", "options", "showIf", "prefill")
 }
 func optionKey(k string) bool { return oneOf(k, "value", "label") }
 func showIfKey(k string) bool { return oneOf(k, "field", "equals") }
@@ -614,6 +615,11 @@ func (b *builder) fieldUI(fl *field, o *object) error {
 	}
 	if v, ok := ui.get("showIf"); ok {
 		if fl.showIf, err = readShowIf(v, path+"/showIf"); err != nil {
+			return err
+		}
+	}
+	if v, ok := ui.get("prefill"); ok {
+		if fl.prefill, err = readPrefill(fl, v, path+"/prefill"); err != nil {
 			return err
 		}
 	}

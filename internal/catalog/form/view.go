@@ -46,6 +46,22 @@ type Item struct {
 	InputType, InputMode, Autocomplete string
 	// Choices are the options of a select or radio field.
 	Choices []Choice
+	// Source names the registry that gave the value, for a field the
+	// state fills in (see MarkPrefilled); empty otherwise.
+	Source string
+}
+
+// MarkPrefilled notes on the step's items the registries that gave their
+// values: sources maps a field's name to the registry's name in the page's
+// language. The partial shows it next to the field.
+func (v *StepView) MarkPrefilled(sources map[string]string) {
+	for i := range v.Items {
+		it := &v.Items[i]
+		if src, ok := sources[it.Name]; ok && !it.Open && !it.Close {
+			it.Source = src
+			it.DescribedBy = strings.TrimSpace(it.Name + "-source " + it.DescribedBy)
+		}
+	}
 }
 
 // Choice is one option of a select or radio field.
