@@ -347,11 +347,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{a.Registry},
 		Processes: applicationProcesses{a.Workflow}, Jobs: a.Jobs, Outbox: a.Outbox,
 		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
-		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}})
+		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}})
+	a.Workflow.Register(portal.TaskTypeStatus, a.runApplicationStatus)
+	a.workflow.LinkCases(applicationLink)
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
 		return nil, err
 	}
 	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{}); err != nil {
+		return nil, err
+	}
+	if err := a.Applications.OfficeRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermApplicationsProcess,
+		applicationOffice{engine: a.Workflow, staff: workflowStaff{accounts: accounts}}, staffAccessLog{a.DataTracker}); err != nil {
 		return nil, err
 	}
 	if err := a.catalog.APIRoutes(a.Web); err != nil {

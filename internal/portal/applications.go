@@ -212,6 +212,7 @@ type Deps struct {
 	Notifier   Notifier
 	Calendar   Calendar
 	Registries Registries
+	Publisher  Publisher
 }
 
 // UseApplications connects the module to the catalogue's forms, the
@@ -220,6 +221,7 @@ type Deps struct {
 func (m *Module) UseApplications(d Deps) *Applications {
 	a := &Applications{Deps: d, m: m}
 	d.Jobs.Handle(startProcessJob, a.startProcess)
+	d.Jobs.Handle(deliverJob, a.deliverReply)
 	return a
 }
 

@@ -51,6 +51,10 @@ type applicationView struct {
 	Submitted bool
 	// Overdue says the due date has passed without a decision.
 	Overdue bool
+	// Request is the officer's latest request for more information;
+	// Errors the reply's.
+	Request string
+	Errors  map[string]string
 }
 
 // serviceNames names services in loc, asking the catalogue once per code.
@@ -95,6 +99,25 @@ func (p cabinetPages) showList(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p cabinetPages) showApplication(w http.ResponseWriter, r *http.Request) error {
+	return p.renderApplication(w, r, http.StatusOK, nil)
+}
+
+// reply sends the applicant's answer to the officer's request; a bad one
+// comes back with its error.
+func (p cabinetPages) reply(w http.ResponseWriter, r *http.Request) error {
+	who, _ := p.who.Applicant(r.Context())
+	err := p.apps.Reply(r.Context(), who.UserID, r.PathValue("id"), r.PostFormValue("reply"))
+	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
+		return p.renderApplication(w, r, http.StatusUnprocessableEntity, e.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, applicationURL(r.PathValue("id")), http.StatusSeeOther)
+	return nil
+}
+
+func (p cabinetPages) renderApplication(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) error {
 	ctx := r.Context()
 	who, _ := p.who.Applicant(ctx)
 	loc := web.Locale(ctx)
@@ -109,7 +132,12 @@ func (p cabinetPages) showApplication(w http.ResponseWriter, r *http.Request) er
 	names := &serviceNames{forms: p.apps.Forms, loc: loc, seen: map[string]string{}}
 	v := applicationView{Application: app, Service: names.of(ctx, app.ServiceCode), Timeline: timeline,
 		Submitted: r.URL.Query().Get("submitted") == "1",
-		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt)}
+		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt), Errors: errs}
+	for _, e := range timeline {
+		if e.Kind == StatusMoreInfo {
+			v.Request = e.Detail
+		}
+	}
 	// The answers are shown with the form version they were sent with,
 	// which never changes once published.
 	f, err := p.apps.Forms.Form(ctx, app.ServiceCode, app.FormVersion)
@@ -119,7 +147,7 @@ func (p cabinetPages) showApplication(w http.ResponseWriter, r *http.Request) er
 	if f != nil {
 		v.Summary = f.Summary(app.Answers, loc)
 	}
-	return p.show.Render(w, r, http.StatusOK, v)
+	return p.show.Render(w, r, status, v)
 }
 
 // Decided tells whether the application has its decision.

@@ -32,5 +32,6 @@ func (a *Applications) PageRoutes(r *web.Router, rd *web.Renderer, perm web.Perm
 	r.Handle("POST /drafts/{id}/delete", perm, ap.discard)
 	r.Handle("GET /account/applications", perm, cp.showList)
 	r.Handle("GET /account/applications/{id}", perm, cp.showApplication)
+	r.Handle("POST /account/applications/{id}/reply", perm, cp.reply)
 	return nil
 }

@@ -36,7 +36,7 @@ func TestModelerFilesRunToTheEnd(t *testing.T) {
 		n := startEngine(t, d, c, "n1")
 		var runs counter
 		for _, typ := range []string{"registry.check", "certificate.issue", "notify.send", "documents.check", "permit.issue",
-			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bus.call"} {
+			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bus.call", "application.status"} {
 			n.eng.Register(typ, runs.handler(nil))
 		}
 		if err := n.eng.LoadDemo(ctx); err != nil {
@@ -63,9 +63,11 @@ func TestModelerFilesRunToTheEnd(t *testing.T) {
 		}
 		eventually(t, "the officer's review", func() bool { return len(openTasks(t, n.eng, birth)) == 1 })
 		completeAll(t, n.eng, birth, officer, map[string]any{"decision": "more-info"})
-		if _, err := n.eng.Correlate(ctx, "documents-supplied", "2026-0000101", nil); err != nil {
-			t.Fatal(err)
-		}
+		// The applicant is told first; then the process waits for the reply.
+		eventually(t, "the wait for the reply", func() bool {
+			_, err := n.eng.Correlate(ctx, "application.reply", "2026-0000101", nil)
+			return err == nil
+		})
 		eventually(t, "the second review", func() bool { return len(openTasks(t, n.eng, birth)) == 1 })
 		completeAll(t, n.eng, birth, officer, map[string]any{"decision": "approve"})
 		eventually(t, "the certificate", func() bool { return state(t, n.eng, birth) == "completed" })

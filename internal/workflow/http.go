@@ -78,7 +78,15 @@ type Module struct {
 	staff    Staff
 	agencies Agencies
 	pages    struct{ inbox, agency, processes, process, instance, incidents, deployed *web.Page }
+	// caseLink gives the page of the case a task works on (see
+	// LinkCases).
+	caseLink func(Task) string
 }
+
+// LinkCases has the inbox link each task to the page of the case it works
+// on, where link gives one ("" for none): the portal's application page
+// for a process that handles an application.
+func (m *Module) LinkCases(link func(Task) string) { m.caseLink = link }
 
 // NewModule parses the pages.
 func NewModule(eng *Engine, staff Staff, agencies Agencies, rd *web.Renderer) (*Module, error) {
@@ -123,6 +131,15 @@ type inboxView struct {
 	Me            string
 	// Staff are the colleagues of each agency, to hand a task to.
 	Staff map[string][]Person
+	link  func(Task) string
+}
+
+// Case is the page of the case t works on, or "".
+func (v inboxView) Case(t Task) string {
+	if v.link == nil {
+		return ""
+	}
+	return v.link(t)
 }
 
 // groups lists the roles the actor holds, for the offered tasks.
@@ -149,7 +166,7 @@ func (a Actor) offered(list []Task) []Task {
 func (m *Module) inbox(ctx context.Context) (inboxView, error) {
 	actor := m.staff.Actor(ctx)
 	open := "open"
-	v := inboxView{Now: m.eng.clock.Now()}
+	v := inboxView{Now: m.eng.clock.Now(), link: m.caseLink}
 	mine, _, err := m.eng.Tasks(ctx, TaskFilter{State: &open, Assignee: &actor.ID, Limit: 200})
 	if err != nil {
 		return v, err
@@ -266,13 +283,18 @@ func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 		err = m.delegate(ctx, actor, id, r.PostFormValue("to"))
 	case "complete":
 		outcome := map[string]any{}
+		c := strings.TrimSpace(r.PostFormValue("comment"))
 		switch d := r.PostFormValue("decision"); d {
 		case "approve", "reject", "more-info":
 			outcome["decision"] = d
 		default:
 			return apperr.Invalid("workflow.task.decision", map[string]string{"decision": "workflow.task.decision"})
 		}
-		if c := strings.TrimSpace(r.PostFormValue("comment")); c != "" {
+		// A refusal or a request goes to a person, who must read why.
+		if c == "" && outcome["decision"] != "approve" {
+			return apperr.Invalid("workflow.task.decision", map[string]string{"comment": "workflow.task.comment_required"})
+		}
+		if c != "" {
 			outcome["comment"] = c
 		}
 		err = m.eng.Complete(ctx, actor, id, outcome)
@@ -282,7 +304,7 @@ func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/work", http.StatusSeeOther)
+	http.Redirect(w, r, web.SafeRedirect(r.PostFormValue("next"), "/work"), http.StatusSeeOther)
 	return nil
 }
 

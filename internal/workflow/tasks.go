@@ -28,6 +28,10 @@ type Grant struct {
 	AgencyID string
 }
 
+// MayWork tells whether the actor may take the task: they hold one of its
+// candidate groups in its agency.
+func (a Actor) MayWork(t Task) bool { return a.holds(t.CandidateGroups, t.AgencyID) }
+
 // holds tells whether the actor holds one of groups in agencyID.
 func (a Actor) holds(groups []string, agencyID string) bool {
 	for _, g := range a.Grants {

@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"context"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/egovuz/egov/internal/identity"
+)
+
+var workTask = regexp.MustCompile(`action="/work/([^"]+)"`)
+
+// TestOfficerDecides takes Aziz's application through the Ministry of
+// Justice officer's hands: the inbox links to the application, the page
+// shows his answers and records the view in his data tracker with the
+// task as purpose; a request for more information without a message is
+// refused; with one, Aziz reads it, is told, and replies; his reply
+// reaches the waiting process and the officer approves. An officer of
+// another agency does not find the application.
+func TestOfficerDecides(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, databaseURL string) {
+		n := startNode(t, testConfig(t, databaseURL))
+		ctx := context.Background()
+		if err := n.app.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		submitted, userID := submitDemoApplication(t, n.app, "office-1")
+		page := "/office/applications/" + submitted.Number
+		officer := newVisitor(t, n.base)
+		officer.login("+998901000011", identity.DemoPassword, "/work")
+		eventually(t, "the task in the inbox, linked to the application", func() bool {
+			_, inbox := officer.get("/work")
+			return strings.Contains(inbox, `href="`+page+`"`)
+		})
+		_, body := officer.get(page)
+		body = html.UnescapeString(body)
+		for _, want := range []string{"Amir Temur koʻchasi, 1-uy", "It was lost", "Take this application", "Who has looked at my data"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the officer's page lacks %q", want)
+			}
+		}
+		task := workTask.FindStringSubmatch(body)[1]
+		if resp, _ := officer.post(page, "/work/"+task, url.Values{"action": {"claim"}, "next": {page}}); resp.StatusCode != 303 ||
+			resp.Header.Get("Location") != page {
+			t.Fatalf("claim: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp, _ := officer.post(page, "/work/"+task, url.Values{"action": {"complete"}, "decision": {"more-info"},
+			"next": {page}}); resp.StatusCode != 400 && resp.StatusCode != 422 {
+			t.Errorf("a request without a message: %d", resp.StatusCode)
+		}
+		request := "Please send a scan of your passport's first page."
+		if resp, _ := officer.post(page, "/work/"+task, url.Values{"action": {"complete"}, "decision": {"more-info"},
+			"comment": {request}, "next": {page}}); resp.StatusCode != 303 {
+			t.Fatalf("request more information: %d", resp.StatusCode)
+		}
+
+		// Aziz reads the request, is told, and replies.
+		aziz := newVisitor(t, n.base)
+		aziz.login("+998901000001", identity.DemoPassword, "/profile")
+		mine := "/account/applications/" + submitted.ID
+		eventually(t, "the request in Aziz's cabinet", func() bool {
+			_, body := aziz.get(mine)
+			return strings.Contains(body, "More information needed") && strings.Contains(html.UnescapeString(body), request)
+		})
+		// Notifications are in the language of Aziz's account, Uzbek.
+		if _, inbox := aziz.get("/account/notifications"); !strings.Contains(html.UnescapeString(inbox),
+			"Arizangiz boʻyicha qoʻshimcha maʼlumot kerak: "+submitted.Number) {
+			t.Error("Aziz is not told of the request")
+		}
+		if resp, _ := aziz.post(mine, mine+"/reply", url.Values{"reply": {"  "}}); resp.StatusCode != 422 {
+			t.Errorf("an empty reply: %d", resp.StatusCode)
+		}
+		if resp, _ := aziz.post(mine, mine+"/reply", url.Values{"reply": {"Sent it to the office by post."}}); resp.StatusCode != 303 {
+			t.Fatalf("reply: %d", resp.StatusCode)
+		}
+		if resp, _ := aziz.post(mine, mine+"/reply", url.Values{"reply": {"Again"}}); resp.StatusCode != 409 {
+			t.Errorf("a reply nobody asked for: %d", resp.StatusCode)
+		}
+
+		// The reply reaches the process: the review comes back.
+		var second string
+		eventually(t, "the second review", func() bool {
+			_, body := officer.get(page)
+			m := workTask.FindStringSubmatch(body)
+			if m == nil || m[1] == task || !strings.Contains(body, "Sent it to the office by post.") {
+				return false
+			}
+			second = m[1]
+			return true
+		})
+		officer.post(page, "/work/"+second, url.Values{"action": {"claim"}, "next": {page}})
+		if resp, _ := officer.post(page, "/work/"+second, url.Values{"action": {"complete"}, "decision": {"approve"},
+			"next": {page}}); resp.StatusCode != 303 {
+			t.Fatalf("approve: %d", resp.StatusCode)
+		}
+		eventually(t, "the approval in Aziz's cabinet", func() bool {
+			got, err := n.app.Applications.Find(ctx, userID, submitted.ID)
+			return err == nil && got.Status == "approved"
+		})
+		if _, inbox := aziz.get("/account/notifications"); !strings.Contains(html.UnescapeString(inbox),
+			"Arizangiz maʼqullandi: "+submitted.Number) {
+			t.Error("Aziz is not told of the approval")
+		}
+
+		// Aziz's data tracker shows the officer's views, with the task.
+		_, profile := aziz.get("/profile?lang=en")
+		if profile = html.UnescapeString(profile); !strings.Contains(profile, "Nodira Saidova") ||
+			!strings.Contains(profile, "application "+submitted.Number) || !strings.Contains(profile, "task ") {
+			t.Error("Aziz's profile lacks the officer's views")
+		}
+
+		// The tax committee's officer does not find it.
+		other := newVisitor(t, n.base)
+		other.login("+998901000013", identity.DemoPassword, "/work")
+		if resp, _ := other.get(page); resp.StatusCode != 404 {
+			t.Errorf("another agency's officer: %d", resp.StatusCode)
+		}
+		if resp, _ := aziz.get(page); resp.StatusCode != 403 && resp.StatusCode != 404 {
+			t.Errorf("the citizen on the officer's page: %d", resp.StatusCode)
+		}
+	})
+}
