@@ -8,6 +8,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ import (
 	"github.com/egovuz/egov/internal/identity/oidcprovider"
 	"github.com/egovuz/egov/internal/identity/password"
 	"github.com/egovuz/egov/internal/notify"
+	"github.com/egovuz/egov/internal/payments"
 	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/platform/audit"
 	"github.com/egovuz/egov/internal/platform/blob"
@@ -121,12 +123,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), pki.Migrations(), bus.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations()}
+	return []db.Migrations{audit.Migrations(), pki.Migrations(), bus.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations(), payments.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales(), bus.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales(), bus.Locales(), payments.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -344,10 +346,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		Supervise: identity.PermApplicationsSupervise, Admin: identity.PermWorkflowAdmin}); err != nil {
 		return nil, err
 	}
-	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{a.Registry},
+	fees, err := a.usePayments(secret, issuer)
+	if err != nil {
+		return nil, err
+	}
+	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{registry: a.Registry, fees: fees},
 		Processes: applicationProcesses{a.Workflow}, Jobs: a.Jobs, Outbox: a.Outbox,
 		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
-		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}})
+		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}, Invoices: paymentInvoices{fees}})
+	fees.OnPaid(func(ctx context.Context, tx *sql.Tx, inv payments.Invoice) error {
+		return a.Applications.Paid(ctx, tx, inv.Reference)
+	})
 	a.Workflow.Register(portal.TaskTypeStatus, a.runApplicationStatus)
 	a.workflow.LinkCases(applicationLink)
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {

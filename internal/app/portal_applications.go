@@ -9,6 +9,7 @@ import (
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/notify"
+	"github.com/egovuz/egov/internal/payments"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/portal"
@@ -17,7 +18,10 @@ import (
 
 // applicationForms gives the portal's applications the catalogue's live
 // services and their forms.
-type applicationForms struct{ registry *catalog.Registry }
+type applicationForms struct {
+	registry *catalog.Registry
+	fees     *payments.Service
+}
 
 // Service returns a live service that takes applications on the portal and
 // has a back-office process; ENOTFOUND for any other.
@@ -33,8 +37,14 @@ func (f applicationForms) Service(ctx context.Context, code string) (portal.Serv
 	if err != nil {
 		return portal.ServiceInfo{}, err
 	}
+	// Exemptions are the passport's words for an officer to apply; the
+	// applicant is asked for the full fee.
+	fee, err := f.fees.Due(payments.Fee{BCAMultiple: s.Fee.BCAMultiple, FixedSum: s.Fee.FixedSum}, false)
+	if err != nil {
+		return portal.ServiceInfo{}, err
+	}
 	return portal.ServiceInfo{Code: s.Code, AgencyID: s.AgencyID, ProcessKey: s.ProcessKey, FormVersion: version, Names: s.Name,
-		Recipients: s.Recipients, TermDays: s.TermDays}, nil
+		Recipients: s.Recipients, TermDays: s.TermDays, Fee: fee}, nil
 }
 
 // Form returns a version of the service's form.

@@ -115,6 +115,10 @@ func TestApplicationStartsItsProcess(t *testing.T) {
 			return err == nil && got.Status == "in_review" && got.ProcessInstance != ""
 		})
 		got, _ := n.app.Applications.Find(ctx, userID, submitted.ID)
+		// The process waits for the fee.
+		payer := newVisitor(t, n.base)
+		payer.login("+998901000001", identity.DemoPassword, "/profile")
+		payFee(t, payer, submitted.InvoiceID)
 		eventually(t, "the birth record in the process", func() bool {
 			inst, err := n.app.Workflow.Instance(ctx, got.ProcessInstance)
 			return err == nil && inst.Variables["birthRecord"] != nil && inst.BusinessKey == submitted.Number

@@ -125,9 +125,16 @@ func TestApplyOnline(t *testing.T) {
 		if number == nil || !strings.Contains(page, "Decision due by") || !strings.Contains(page, "Application sent") {
 			t.Fatalf("application page:\n%s", page)
 		}
+		// The duplicate costs a tenth of the base calculation amount.
+		invoice := regexp.MustCompile(`href="/payments/([^/"]+)/receipt"`).FindStringSubmatch(page)
+		if invoice == nil || !strings.Contains(html.UnescapeString(page), "Amount: 41,200 soʻm") {
+			t.Fatalf("the application page does not ask for the fee:\n%s", page)
+		}
+		payFee(t, v, invoice[1])
 		eventually(t, "the agency receives it", func() bool {
 			_, page := v.get(appPath)
-			return strings.Contains(page, "Being reviewed") && strings.Contains(page, "The agency received the application")
+			return strings.Contains(page, "Being reviewed") && strings.Contains(page, "The agency received the application") &&
+				strings.Contains(page, "The fee was paid") && strings.Contains(page, "Payment receipt")
 		})
 		if _, page := v.get("/account/applications"); !strings.Contains(page, number[1]) || strings.Contains(page, "/drafts/"+draft) {
 			t.Error("the cabinet does not list the application alone")
@@ -155,4 +162,23 @@ func userIDOf(t *testing.T, n *node, pinfl string) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// payFee pays the application's fee as its applicant v does: from the
+// receipt page to the demo gateway's page, whose "Pay" sends the signed
+// callback; the receipt then shows the payment.
+func payFee(t *testing.T, v *visitor, invoiceID string) {
+	t.Helper()
+	receipt := "/payments/" + invoiceID + "/receipt"
+	resp, _ := v.post(receipt, "/payments/checkout/"+invoiceID, url.Values{"provider": {"demo"}})
+	bank := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.HasPrefix(bank, "/payments/demo/checkout/"+invoiceID) {
+		t.Fatalf("checkout: %d %q", resp.StatusCode, bank)
+	}
+	if resp, _ := v.post(bank, "/payments/demo/checkout/"+invoiceID, url.Values{"action": {"pay"}, "return": {receipt}}); resp.StatusCode != 303 {
+		t.Fatalf("pay: %d", resp.StatusCode)
+	}
+	if _, page := v.get(receipt); strings.Contains(page, `action="/payments/checkout/`) {
+		t.Fatal("the invoice is still to pay after paying")
+	}
 }

@@ -29,6 +29,9 @@ func TestOfficerDecides(t *testing.T) {
 		}
 		submitted, userID := submitDemoApplication(t, n.app, "office-1")
 		page := "/office/applications/" + submitted.Number
+		aziz := newVisitor(t, n.base)
+		aziz.login("+998901000001", identity.DemoPassword, "/profile")
+		payFee(t, aziz, submitted.InvoiceID)
 		officer := newVisitor(t, n.base)
 		officer.login("+998901000011", identity.DemoPassword, "/work")
 		eventually(t, "the task in the inbox, linked to the application", func() bool {
@@ -58,8 +61,6 @@ func TestOfficerDecides(t *testing.T) {
 		}
 
 		// Aziz reads the request, is told, and replies.
-		aziz := newVisitor(t, n.base)
-		aziz.login("+998901000001", identity.DemoPassword, "/profile")
 		mine := "/account/applications/" + submitted.ID
 		eventually(t, "the request in Aziz's cabinet", func() bool {
 			_, body := aziz.get(mine)

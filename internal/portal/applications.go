@@ -65,6 +65,8 @@ type ServiceInfo struct {
 	Recipients string
 	// TermDays is the passport's term of a decision, in working days.
 	TermDays int
+	// Fee is what an application costs, in tiyin; 0 for a free service.
+	Fee int64
 }
 
 // Name is the service's name in loc, or in Uzbek Latin.
@@ -184,6 +186,10 @@ type Application struct {
 	// DueAt is when the passport's term promises a decision; zero for a
 	// service without a term.
 	DueAt time.Time
+	// Fee is what the applicant owes, in tiyin, and InvoiceID the
+	// invoice that asks for it; 0 and "" for a free service.
+	Fee       int64
+	InvoiceID string
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -213,6 +219,15 @@ type Deps struct {
 	Calendar   Calendar
 	Registries Registries
 	Publisher  Publisher
+	Invoices   Invoices
+}
+
+// Invoices bill the fees of applications; the payments module satisfies
+// it through internal/app.
+type Invoices interface {
+	// CreateInvoice asks payer for amount (tiyin) in the caller's
+	// transaction, once per reference, and returns the invoice's ID.
+	CreateInvoice(ctx context.Context, tx *sql.Tx, reference, payer, description string, amount int64) (string, error)
 }
 
 // UseApplications connects the module to the catalogue's forms, the
@@ -221,7 +236,7 @@ type Deps struct {
 func (m *Module) UseApplications(d Deps) *Applications {
 	a := &Applications{Deps: d, m: m}
 	d.Jobs.Handle(startProcessJob, a.startProcess)
-	d.Jobs.Handle(deliverJob, a.deliverReply)
+	d.Jobs.Handle(deliverJob, a.deliver)
 	return a
 }
 
@@ -281,7 +296,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: StatusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
-		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean)}
+		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee}
 	if in.Org != nil {
 		app.OrgID, app.OrgName = in.Org.ID, in.Org.Name
 	}
@@ -302,6 +317,20 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 			string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now, string(prefilled), app.OrgID,
 			app.OrgName, due); err != nil {
 			return err
+		}
+		if app.Fee > 0 {
+			if a.Invoices == nil {
+				return errors.New("the service has a fee and the portal no invoices")
+			}
+			id, err := a.Invoices.CreateInvoice(ctx, tx, app.ID, app.ApplicantID, info.Name(in.Locale), app.Fee)
+			if err != nil {
+				return err
+			}
+			app.InvoiceID = id
+			if _, err := tx.ExecContext(ctx, `UPDATE portal_applications SET fee = $1, invoice_id = $2 WHERE id = $3`, app.Fee, id,
+				app.ID); err != nil {
+				return err
+			}
 		}
 		if in.DraftID != "" {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM portal_drafts WHERE id = $1 AND applicant_id = $2`, in.DraftID,
@@ -366,7 +395,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
@@ -377,7 +406,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*Application, error) 
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
 		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
-		&app.OrgID, &app.OrgName, &due); err != nil {
+		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()
@@ -467,10 +496,11 @@ func (a *Applications) startProcess(ctx context.Context, j jobs.Job) error {
 	}
 	var (
 		number, agency, answers, channel, applicant, pinfl, processKey, instance string
+		fee                                                                      int64
 	)
 	err := a.m.db.Reader().QueryRowContext(ctx, `SELECT number, agency_id, answers, channel, applicant_id, applicant_pinfl,
-		process_key, process_instance FROM portal_applications WHERE id = $1`, p.ID).Scan(&number, &agency, &answers, &channel,
-		&applicant, &pinfl, &processKey, &instance)
+		process_key, process_instance, fee FROM portal_applications WHERE id = $1`, p.ID).Scan(&number, &agency, &answers, &channel,
+		&applicant, &pinfl, &processKey, &instance, &fee)
 	if err != nil {
 		return fmt.Errorf("start process of application %s: %w", p.ID, err)
 	}
@@ -482,7 +512,7 @@ func (a *Applications) startProcess(ctx context.Context, j jobs.Job) error {
 		return jobs.Permanent(err)
 	}
 	vars := map[string]any{"applicationId": number, "applicant": map[string]any{"userId": applicant, "pinfl": pinfl},
-		"answers": clean, "channel": channel}
+		"answers": clean, "channel": channel, "feeDue": fee}
 	instance, err = a.Processes.StartOnce(ctx, processKey, number, agency, vars)
 	if err != nil {
 		return fmt.Errorf("start process of application %s: %w", number, err)

@@ -55,7 +55,12 @@ type applicationView struct {
 	// Errors the reply's.
 	Request string
 	Errors  map[string]string
+	// Unpaid says the fee is still owed.
+	Unpaid bool
 }
+
+// FeeSum is the fee in whole soʻm.
+func (a *Application) FeeSum() int64 { return a.Fee / 100 }
 
 // serviceNames names services in loc, asking the catalogue once per code.
 type serviceNames struct {
@@ -133,9 +138,13 @@ func (p cabinetPages) renderApplication(w http.ResponseWriter, r *http.Request, 
 	v := applicationView{Application: app, Service: names.of(ctx, app.ServiceCode), Timeline: timeline,
 		Submitted: r.URL.Query().Get("submitted") == "1",
 		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt), Errors: errs}
+	v.Unpaid = app.InvoiceID != ""
 	for _, e := range timeline {
-		if e.Kind == StatusMoreInfo {
+		switch e.Kind {
+		case StatusMoreInfo:
 			v.Request = e.Detail
+		case eventPaid:
+			v.Unpaid = false
 		}
 	}
 	// The answers are shown with the form version they were sent with,

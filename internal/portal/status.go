@@ -26,6 +26,9 @@ const (
 	// MessageReply carries the applicant's answer to a request for more
 	// information, in the variable "reply".
 	MessageReply = "application.reply"
+	// MessagePaid tells that the fee is paid; a process whose variable
+	// feeDue (tiyin) is above 0 waits for it.
+	MessagePaid = "application.paid"
 )
 
 // Message keys of status changes and replies.
@@ -35,8 +38,9 @@ const (
 	MsgReply      = "portal.application.reply"    // a reply that is empty or too long
 	maxReply      = 4000                          // characters
 	replyTTL      = 30 * 24 * time.Hour           // how long a reply waits for the process to come for it
-	deliverJob    = "portal.deliver_reply"        // job kind
+	deliverJob    = "portal.deliver_message"      // job kind
 	eventReply    = "reply"                       // timeline: the applicant answered
+	eventPaid     = "paid"                        // timeline: the fee is paid
 	statusSubject = "portal.application.status_changed"
 	decideSubject = "portal.application.decided"
 )
@@ -158,7 +162,7 @@ func (a *Applications) Reply(ctx context.Context, applicant, id, text string) er
 		if err := addEvent(ctx, tx, app.ID, now, eventReply, text); err != nil {
 			return err
 		}
-		payload, _ := json.Marshal(map[string]string{"number": app.Number, "reply": text})
+		payload, _ := json.Marshal(delivery{Name: MessageReply, Number: app.Number, Vars: map[string]any{"reply": text}})
 		_, err = a.Jobs.Enqueue(ctx, tx, jobs.Spec{Kind: deliverJob, Payload: payload})
 		return err
 	})
@@ -168,11 +172,42 @@ func (a *Applications) Reply(ctx context.Context, applicant, id, text string) er
 	return nil
 }
 
-// deliverReply hands a reply to the application's process.
-func (a *Applications) deliverReply(ctx context.Context, j jobs.Job) error {
-	var p struct{ Number, Reply string }
-	if err := json.Unmarshal(j.Payload, &p); err != nil {
-		return jobs.Permanent(fmt.Errorf("bad payload: %w", err))
+// delivery is a message for an application's process, as the job that
+// delivers it keeps it.
+type delivery struct {
+	Name   string         `json:"name"`
+	Number string         `json:"number"`
+	Vars   map[string]any `json:"vars"`
+}
+
+// deliver hands a message to the application's process, kept there for a
+// while if the process has not come to wait for it yet.
+func (a *Applications) deliver(ctx context.Context, j jobs.Job) error {
+	var d delivery
+	if err := json.Unmarshal(j.Payload, &d); err != nil || d.Name == "" || d.Number == "" {
+		return jobs.Permanent(fmt.Errorf("bad payload: %s", j.Payload))
 	}
-	return a.Publisher.Publish(ctx, MessageReply, p.Number, map[string]any{"reply": p.Reply}, replyTTL)
+	return a.Publisher.Publish(ctx, d.Name, d.Number, d.Vars, replyTTL)
+}
+
+// Paid records, in the payment's transaction tx, that the fee of the
+// application with the ID is paid, and has the job queue tell its process.
+// A payment for something that is not an application is not this
+// module's: Paid ignores it.
+func (a *Applications) Paid(ctx context.Context, tx *sql.Tx, id string) error {
+	var number string
+	err := tx.QueryRowContext(ctx, `SELECT number FROM portal_applications WHERE id = $1`, id).Scan(&number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("application %s paid: %w", id, err)
+	}
+	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
+	if err := addEvent(ctx, tx, id, now, eventPaid, ""); err != nil {
+		return err
+	}
+	payload, _ := json.Marshal(delivery{Name: MessagePaid, Number: number, Vars: map[string]any{"paid": true}})
+	_, err = a.Jobs.Enqueue(ctx, tx, jobs.Spec{Kind: deliverJob, Payload: payload})
+	return err
 }
