@@ -305,7 +305,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if len(pkiSecret) == 0 {
 		pkiSecret = derive(secret, "egov pki key seal")
 	}
-	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret, CloudSigning: cfg.PKICloudSigning}); err != nil {
+	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret,
+		CloudSigning: cfg.PKICloudSigning || cfg.Demo}); err != nil {
 		return nil, err
 	}
 	if a.pki, err = pki.NewModule(a.PKI, a.Web.Renderer()); err != nil {
@@ -353,16 +354,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{registry: a.Registry, fees: fees},
 		Processes: applicationProcesses{a.Workflow}, Jobs: a.Jobs, Outbox: a.Outbox,
 		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
-		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}, Invoices: paymentInvoices{fees}})
+		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}, Invoices: paymentInvoices{fees},
+		Results: applicationResults{accounts: accounts, registry: a.Registry, pki: a.PKI}, Blob: a.Blob, BaseURL: issuer})
 	fees.OnPaid(func(ctx context.Context, tx *sql.Tx, inv payments.Invoice) error {
 		return a.Applications.Paid(ctx, tx, inv.Reference)
 	})
 	a.Workflow.Register(portal.TaskTypeStatus, a.runApplicationStatus)
+	a.Workflow.Register(portal.TaskTypeResult, a.runApplicationResult)
 	a.workflow.LinkCases(applicationLink)
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
 		return nil, err
 	}
 	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{}); err != nil {
+		return nil, err
+	}
+	if err := a.Applications.ResultRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{},
+		resultSignatures{a.PKI}); err != nil {
 		return nil, err
 	}
 	if err := a.Applications.OfficeRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermApplicationsProcess,
@@ -452,6 +459,9 @@ func (a *App) LoadDemo(ctx context.Context) error {
 	}
 	if err := a.Accounts.LoadDemo(ctx); err != nil {
 		return err
+	}
+	if err := a.loadDemoOfficerKeys(ctx); err != nil {
+		return fmt.Errorf("demo officers' signing keys: %w", err)
 	}
 	if err := a.Workflow.LoadDemo(ctx); err != nil {
 		return err

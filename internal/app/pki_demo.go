@@ -6,9 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/egovuz/egov/internal/identity"
 	"github.com/egovuz/egov/internal/pki"
+	"github.com/egovuz/egov/internal/platform/i18n"
 )
 
 // Names of the demo's certificate authorities.
@@ -65,4 +67,47 @@ func (pkiHolders) Holder(ctx context.Context) (pki.Holder, bool) {
 	}
 	return pki.Holder{UserID: p.User.ID, PINFL: p.User.PINFL, GivenName: p.User.FirstName, Surname: p.User.LastName,
 		Strong: p.Session.Method.Strong()}, true
+}
+
+// loadDemoOfficerKeys gives each demo officer and supervisor a signing key
+// the platform keeps, certified for their agency, so that they sign result
+// documents from the back office; one who has an officer certificate
+// already keeps it.
+func (a *App) loadDemoOfficerKeys(ctx context.Context) error {
+	agencies, err := a.Registry.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	profile := pki.ProfileOfficer
+	for _, ag := range agencies {
+		staff, err := a.Accounts.StaffOf(ctx, ag.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range staff {
+			grants, err := a.Accounts.Grants(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(grants, func(g identity.Grant) bool {
+				return g.AgencyID == ag.ID && (g.Role == identity.RoleOfficer || g.Role == identity.RoleSupervisor)
+			}) {
+				continue
+			}
+			owner := u.ID
+			have, err := a.PKI.FindCertificates(ctx, pki.CertificateFilter{Owner: &owner, Profile: &profile})
+			if err != nil {
+				return err
+			}
+			if len(have) > 0 {
+				continue
+			}
+			if _, err := a.PKI.CreateCloudKey(ctx, pki.CloudKeyRequest{Profile: pki.ProfileOfficer, Owner: u.ID, Actor: "demo",
+				Subject: pki.Subject{PINFL: u.PINFL, GivenName: u.FirstName, Surname: u.LastName,
+					Organization: ag.Names.Get(i18n.UzLatn)}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -2,8 +2,13 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"html"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +27,8 @@ var workTask = regexp.MustCompile(`action="/work/([^"]+)"`)
 // another agency does not find the application.
 func TestOfficerDecides(t *testing.T) {
 	eachDatabase(t, func(t *testing.T, databaseURL string) {
-		n := startNode(t, testConfig(t, databaseURL))
+		cfg := testConfig(t, databaseURL)
+		n := startNode(t, cfg)
 		ctx := context.Background()
 		if err := n.app.LoadDemo(ctx); err != nil {
 			t.Fatal(err)
@@ -97,14 +103,17 @@ func TestOfficerDecides(t *testing.T) {
 			"next": {page}}); resp.StatusCode != 303 {
 			t.Fatalf("approve: %d", resp.StatusCode)
 		}
-		eventually(t, "the approval in Aziz's cabinet", func() bool {
+		eventually(t, "the signed result in Aziz's cabinet", func() bool {
 			got, err := n.app.Applications.Find(ctx, userID, submitted.ID)
-			return err == nil && got.Status == "approved"
+			return err == nil && got.Status == "result_issued"
 		})
-		if _, inbox := aziz.get("/account/notifications"); !strings.Contains(html.UnescapeString(inbox),
-			"Arizangiz maʼqullandi: "+submitted.Number) {
-			t.Error("Aziz is not told of the approval")
+		_, inbox := aziz.get("/account/notifications")
+		for _, want := range []string{"Arizangiz maʼqullandi: " + submitted.Number, "Xizmat natijasi tayyor: " + submitted.Number} {
+			if !strings.Contains(html.UnescapeString(inbox), want) {
+				t.Errorf("Aziz is not told %q", want)
+			}
 		}
+		checkResult(t, n, aziz, malika(t, n), mine, cfg.DataDir)
 
 		// Aziz's data tracker shows the officer's views, with the task.
 		_, profile := aziz.get("/profile?lang=en")
@@ -123,4 +132,64 @@ func TestOfficerDecides(t *testing.T) {
 			t.Errorf("the citizen on the officer's page: %d", resp.StatusCode)
 		}
 	})
+}
+
+// malika is Malika, signed in.
+func malika(t *testing.T, n *node) *visitor {
+	v := newVisitor(t, n.base)
+	v.login("+998901000002", identity.DemoPassword, "/profile")
+	return v
+}
+
+// checkResult downloads the result of the application at page (Aziz's
+// cabinet) and checks it as anyone would: the PDF with its detached
+// signature verifies with openssl against the demo root and on the
+// platform's verification service, the QR code's page says it is genuine,
+// and Malika cannot download it from Aziz's cabinet.
+func checkResult(t *testing.T, n *node, aziz, other *visitor, page, dataDir string) {
+	t.Helper()
+	_, body := aziz.get(page)
+	code := regexp.MustCompile(`href="/results/([a-z0-9]+)"`).FindStringSubmatch(body)
+	if code == nil || !strings.Contains(body, page+"/result/document.pdf") {
+		t.Fatalf("the application page lacks the result:\n%s", body)
+	}
+	resp, pdf := aziz.get(page + "/result/document.pdf")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("the PDF: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp, sig := aziz.get(page + "/result/signature.p7s")
+	if resp.StatusCode != 200 {
+		t.Fatalf("the signature: %d", resp.StatusCode)
+	}
+	if resp, _ := other.get(page + "/result/document.pdf"); resp.StatusCode != 404 {
+		t.Errorf("Malika downloads Aziz's result: %d", resp.StatusCode)
+	}
+	dir := t.TempDir()
+	for name, data := range map[string]string{"result.pdf": pdf, "result.p7s": sig} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := filepath.Join(dataDir, "pki", "root.pem")
+	out, err := exec.Command("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", filepath.Join(dir, "result.p7s"),
+		"-content", filepath.Join(dir, "result.pdf"), "-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verification successful") {
+		t.Errorf("openssl cms -verify: %v\n%s", err, out)
+	}
+	// The platform's verification service says the same.
+	req, _ := json.Marshal(map[string]string{"content": base64.StdEncoding.EncodeToString([]byte(pdf)),
+		"signature": base64.StdEncoding.EncodeToString([]byte(sig))})
+	var rep struct{ Verdict string }
+	if resp := newVisitor(t, n.base).sendJSON("/", "POST", "/api/v1/signatures/verify", string(req), &rep); resp.StatusCode != 200 ||
+		rep.Verdict != "valid" {
+		t.Errorf("verification service: %d %+v", resp.StatusCode, rep)
+	}
+	// The QR code's page, open to anyone.
+	_, body = newVisitor(t, n.base).get("/results/" + code[1])
+	if body = html.UnescapeString(body); !strings.Contains(body, "This document is genuine") || !strings.Contains(body, "Saidova") {
+		t.Errorf("the verification page:\n%s", body)
+	}
+	if resp, _ := newVisitor(t, n.base).get("/results/" + strings.ToUpper(code[1])); resp.StatusCode != 404 {
+		t.Errorf("a wrong code: %d", resp.StatusCode)
+	}
 }

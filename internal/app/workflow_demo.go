@@ -11,7 +11,7 @@ import (
 // module runs yet (bus.call is the exchange bus's own): the demo answers
 // them itself: each logs what it was asked and succeeds, so
 // the demo processes run end to end.
-var demoTaskTypes = []string{"registry.check", "certificate.issue", "notify.send", "documents.check", "permit.issue",
+var demoTaskTypes = []string{"registry.check", "notify.send", "documents.check", "permit.issue",
 	"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bench.work"}
 
 // registerDemoHandlers registers the demo's answers to the demo processes'

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gocloud.dev/blob"
+
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/db"
@@ -220,6 +222,11 @@ type Deps struct {
 	Registries Registries
 	Publisher  Publisher
 	Invoices   Invoices
+	Results    ResultMaker
+	// Blob keeps result documents; BaseURL is the portal's public
+	// address, for the verification links they carry.
+	Blob    *blob.Bucket
+	BaseURL string
 }
 
 // Invoices bill the fees of applications; the payments module satisfies

@@ -57,6 +57,8 @@ type applicationView struct {
 	Errors  map[string]string
 	// Unpaid says the fee is still owed.
 	Unpaid bool
+	// Result is the result document, once issued.
+	Result *Result
 }
 
 // FeeSum is the fee in whole soʻm.
@@ -139,6 +141,11 @@ func (p cabinetPages) renderApplication(w http.ResponseWriter, r *http.Request, 
 		Submitted: r.URL.Query().Get("submitted") == "1",
 		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt), Errors: errs}
 	v.Unpaid = app.InvoiceID != ""
+	if app.Status == StatusResultIssued {
+		if v.Result, err = p.apps.ResultOf(ctx, app.ID); err != nil {
+			return err
+		}
+	}
 	for _, e := range timeline {
 		switch e.Kind {
 		case StatusMoreInfo:

@@ -35,8 +35,8 @@ func TestModelerFilesRunToTheEnd(t *testing.T) {
 		c := clock.NewManual(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		n := startEngine(t, d, c, "n1")
 		var runs counter
-		for _, typ := range []string{"registry.check", "certificate.issue", "notify.send", "documents.check", "permit.issue",
-			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bus.call", "application.status"} {
+		for _, typ := range []string{"registry.check", "notify.send", "documents.check", "permit.issue",
+			"tax.register", "tax.assign-regime", "vat.register", "cash-register.register", "bus.call", "application.status", "application.result"} {
 			n.eng.Register(typ, runs.handler(nil))
 		}
 		if err := n.eng.LoadDemo(ctx); err != nil {

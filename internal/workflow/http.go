@@ -297,6 +297,9 @@ func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 		if c != "" {
 			outcome["comment"] = c
 		}
+		// Who decided, for the steps that act in their name (a result
+		// document the officer signs).
+		outcome["completedBy"] = actor.ID
 		err = m.eng.Complete(ctx, actor, id, outcome)
 	default:
 		return apperr.Invalid("workflow.task.action", map[string]string{"action": "workflow.task.action"})
