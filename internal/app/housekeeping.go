@@ -55,6 +55,15 @@ func (a *App) chores() []chore {
 		// The gateways' message log is timestamped in batches, apart from
 		// the exchanges, which never wait for it.
 		{"bus.timestamp_message_log", every(time.Minute), a.timestampMessageLog},
+		// Applications past their due date without a decision are
+		// counted once, for the statistics of late agencies.
+		{"portal.mark_overdue", every(15 * time.Minute), func(ctx context.Context) error {
+			n, err := a.Applications.MarkOverdue(ctx)
+			if n > 0 {
+				a.log.InfoContext(ctx, "applications found overdue", "count", n)
+			}
+			return err
+		}},
 	}
 }
 

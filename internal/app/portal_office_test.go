@@ -115,6 +115,20 @@ func TestOfficerDecides(t *testing.T) {
 		}
 		checkResult(t, n, aziz, malika(t, n), mine, cfg.DataDir)
 
+		// Aziz rates the service, once.
+		if resp, _ := aziz.post(mine, mine+"/rating", url.Values{"rating": {"9"}}); resp.StatusCode != 422 {
+			t.Errorf("a rating of 9: %d", resp.StatusCode)
+		}
+		if resp, _ := aziz.post(mine, mine+"/rating", url.Values{"rating": {"5"}, "comment": {"Tez va qulay."}}); resp.StatusCode != 303 {
+			t.Errorf("rating: %d", resp.StatusCode)
+		}
+		if resp, _ := aziz.post(mine, mine+"/rating", url.Values{"rating": {"1"}}); resp.StatusCode != 409 {
+			t.Errorf("a second rating: %d", resp.StatusCode)
+		}
+		if _, body := aziz.get(mine); !strings.Contains(body, "You rated the service 5 out of 5") {
+			t.Error("the page does not show the rating")
+		}
+
 		// Aziz's data tracker shows the officer's views, with the task.
 		_, profile := aziz.get("/profile?lang=en")
 		if profile = html.UnescapeString(profile); !strings.Contains(profile, "Nodira Saidova") ||

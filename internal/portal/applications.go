@@ -192,6 +192,8 @@ type Application struct {
 	// invoice that asks for it; 0 and "" for a free service.
 	Fee       int64
 	InvoiceID string
+	// Rating is the applicant's 1–5 rating once given, 0 before.
+	Rating int
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -402,7 +404,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
@@ -413,7 +415,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*Application, error) 
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
 		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
-		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID); err != nil {
+		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()

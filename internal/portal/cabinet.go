@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/egovuz/egov/internal/catalog/form"
@@ -59,6 +60,8 @@ type applicationView struct {
 	Unpaid bool
 	// Result is the result document, once issued.
 	Result *Result
+	// Stars are the choices of the rating form.
+	Stars []int
 }
 
 // FeeSum is the fee in whole soʻm.
@@ -124,6 +127,21 @@ func (p cabinetPages) reply(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// rate keeps the applicant's rating; a bad one comes back with its error.
+func (p cabinetPages) rate(w http.ResponseWriter, r *http.Request) error {
+	who, _ := p.who.Applicant(r.Context())
+	stars, _ := strconv.Atoi(r.PostFormValue("rating"))
+	err := p.apps.Rate(r.Context(), who.UserID, r.PathValue("id"), stars, r.PostFormValue("comment"))
+	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
+		return p.renderApplication(w, r, http.StatusUnprocessableEntity, e.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, applicationURL(r.PathValue("id"))+"?rated=1", http.StatusSeeOther)
+	return nil
+}
+
 func (p cabinetPages) renderApplication(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) error {
 	ctx := r.Context()
 	who, _ := p.who.Applicant(ctx)
@@ -139,7 +157,8 @@ func (p cabinetPages) renderApplication(w http.ResponseWriter, r *http.Request, 
 	names := &serviceNames{forms: p.apps.Forms, loc: loc, seen: map[string]string{}}
 	v := applicationView{Application: app, Service: names.of(ctx, app.ServiceCode), Timeline: timeline,
 		Submitted: r.URL.Query().Get("submitted") == "1",
-		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt), Errors: errs}
+		Overdue:   !app.DueAt.IsZero() && !app.Decided() && p.apps.m.clock.Now().After(app.DueAt), Errors: errs,
+		Stars: []int{5, 4, 3, 2, 1}}
 	v.Unpaid = app.InvoiceID != ""
 	if app.Status == StatusResultIssued {
 		if v.Result, err = p.apps.ResultOf(ctx, app.ID); err != nil {

@@ -33,5 +33,6 @@ func (a *Applications) PageRoutes(r *web.Router, rd *web.Renderer, perm web.Perm
 	r.Handle("GET /account/applications", perm, cp.showList)
 	r.Handle("GET /account/applications/{id}", perm, cp.showApplication)
 	r.Handle("POST /account/applications/{id}/reply", perm, cp.reply)
+	r.Handle("POST /account/applications/{id}/rating", perm, cp.rate)
 	return nil
 }
