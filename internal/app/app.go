@@ -362,13 +362,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Workflow.Register(portal.TaskTypeStatus, a.runApplicationStatus)
 	a.Workflow.Register(portal.TaskTypeResult, a.runApplicationResult)
 	a.workflow.LinkCases(applicationLink)
-	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, applicants{}); err != nil {
+	psc := a.Applications.UsePSC(pscCitizens{accounts: accounts, messages: messages, rd: a.Web.Renderer()})
+	if err := psc.Routes(a.Web.Router(), a.Web.Renderer(), identity.PermAssistCitizen, pscOperators{}); err != nil {
 		return nil, err
 	}
-	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{}); err != nil {
+	who := applicants{psc: psc}
+	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, who); err != nil {
 		return nil, err
 	}
-	if err := a.Applications.ResultRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, applicants{},
+	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, who); err != nil {
+		return nil, err
+	}
+	if err := a.Applications.ResultRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, who,
 		resultSignatures{a.PKI}); err != nil {
 		return nil, err
 	}

@@ -80,16 +80,22 @@ func (p applicationProcesses) StartOnce(ctx context.Context, key, businessKey, a
 	return id, nil
 }
 
-// applicants tells the applications who is signed in, with the identity
-// register's PINFL.
-type applicants struct{}
+// applicants tells the applications who applies: the signed-in person,
+// with the organisation they act for, or, for a public service centre
+// operator serving an identified citizen, that citizen.
+type applicants struct{ psc *portal.PSC }
 
-// Applicant is the signed-in person, with the organisation they act for;
-// false for nobody.
-func (applicants) Applicant(ctx context.Context) (portal.Applicant, bool) {
+// Applicant is who applies now; false for nobody.
+func (a applicants) Applicant(ctx context.Context) (portal.Applicant, bool) {
 	p := identity.FromContext(ctx)
 	if p == nil {
 		return portal.Applicant{}, false
+	}
+	if a.psc != nil && p.Session != nil && p.Can(identity.PermAssistCitizen, "") {
+		// An operator who cannot be checked acts for nobody else.
+		if s, err := a.psc.Active(ctx, p.User.ID, p.Session.ID); err == nil && s != nil {
+			return portal.Applicant{UserID: s.Citizen.UserID, PINFL: s.Citizen.PINFL, Operator: p.User.ID}, true
+		}
 	}
 	who := portal.Applicant{UserID: p.User.ID, PINFL: p.User.PINFL}
 	if r := p.ActingFor; r != nil {

@@ -60,6 +60,16 @@ func (s *Service) FindUserByID(ctx context.Context, id string) (*User, error) {
 	return u, err
 }
 
+// FindUserByPINFL returns the user with the PINFL; ENOTFOUND if there is
+// none.
+func (s *Service) FindUserByPINFL(ctx context.Context, pinfl string) (*User, error) {
+	u, err := scanUser(s.db.Reader().QueryRowContext(ctx, `SELECT `+userColumns+` FROM identity_users WHERE pinfl = $1`, pinfl))
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		return nil, apperr.New(apperr.ENOTFOUND, errNoSuchAccount)
+	}
+	return u, err
+}
+
 type sessionRow struct {
 	Session
 	revoked bool

@@ -128,6 +128,17 @@ type Applicant struct {
 	// Org is the organisation the person acts for now; nil when they
 	// act for themselves.
 	Org *Org
+	// Operator is the public service centre operator who applies for the
+	// person, who identified them; "" when they apply themselves.
+	Operator string
+}
+
+// channel is how the applicant's applications arrive now.
+func (a Applicant) channel() string {
+	if a.Operator != "" {
+		return ChannelPSC
+	}
+	return ChannelOnline
 }
 
 // SubmitInput is an application as the applicant sends it.

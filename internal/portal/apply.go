@@ -227,7 +227,7 @@ func (p applyPages) submit(w http.ResponseWriter, r *http.Request) error {
 	}
 	prefilled := d.Prefill.Fields
 	app, err := p.apps.Submit(ctx, SubmitInput{Applicant: who, ServiceCode: d.ServiceCode, FormVersion: d.FormVersion,
-		Answers: d.Answers, IdempotencyKey: d.ID, Channel: ChannelOnline, Locale: web.Locale(ctx), Org: who.Org,
+		Answers: d.Answers, IdempotencyKey: d.ID, Channel: who.channel(), OperatorID: who.Operator, Locale: web.Locale(ctx), Org: who.Org,
 		Prefilled: prefilled, DraftID: d.ID})
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Code == apperr.EINVALID && e.Message == MsgInvalidAnswers {

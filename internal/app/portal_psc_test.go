@@ -1,0 +1,113 @@
+package app_test
+
+import (
+	"context"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/egovuz/egov/internal/identity"
+)
+
+// TestPSCApplies has the demo public service centre operator identify
+// Aziz by his PINFL and the code texted to his phone (a wrong code is
+// refused), apply for him, and end the service: the application records
+// the centre's channel and the operator, Aziz sees it in his cabinet, and
+// the operator no longer acts for him.
+func TestPSCApplies(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, databaseURL string) {
+		n := startNode(t, testConfig(t, databaseURL))
+		ctx := context.Background()
+		if err := n.app.LoadDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		aziz := identity.DemoPeople()[0]
+		op := newVisitor(t, n.base)
+		op.login("+998901000021", identity.DemoPassword, "/psc")
+		if resp, body := op.post("/psc", "/psc/code", url.Values{"pinfl": {"12345678901234"}}); resp.StatusCode != 422 ||
+			!strings.Contains(body, "Nobody with that PINFL has an account") {
+			t.Errorf("an unknown PINFL: %d", resp.StatusCode)
+		}
+		if resp, body := op.post("/psc", "/psc/code", url.Values{"pinfl": {aziz.PINFL}}); resp.StatusCode != 200 ||
+			!strings.Contains(html.UnescapeString(body), "A code has been sent to Aziz Karimov") {
+			t.Fatalf("send code: %d", resp.StatusCode)
+		}
+		var code string
+		waitFor(t, "the SMS to be queued", 10*time.Second, func() bool {
+			_, page := op.get("/demo/messages")
+			m := regexp.MustCompile(`998901000001</td><td class="message-body">[^<]*?(\d{6})`).FindStringSubmatch(page)
+			if m != nil {
+				code = m[1]
+			}
+			return m != nil
+		})
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		if resp, _ := op.post("/psc", "/psc/identify", url.Values{"pinfl": {aziz.PINFL}, "code": {wrong}}); resp.StatusCode != 422 {
+			t.Errorf("a wrong code: %d", resp.StatusCode)
+		}
+		if resp, _ := op.post("/psc", "/psc/identify", url.Values{"pinfl": {aziz.PINFL}, "code": {code}}); resp.StatusCode != 303 {
+			t.Fatalf("identify: %d", resp.StatusCode)
+		}
+		if _, body := op.get("/psc"); !strings.Contains(body, "You are serving Aziz Karimov") {
+			t.Fatal("the desk does not show whom the operator serves")
+		}
+		if resp, _ := op.post("/psc", "/psc/identify", url.Values{"pinfl": {aziz.PINFL}, "code": {code}}); resp.StatusCode != 422 {
+			t.Errorf("a code used twice: %d", resp.StatusCode)
+		}
+
+		// The operator applies for Aziz; the form is his.
+		resp, _ := op.get("/apply/birth-certificate-duplicate")
+		m := draftStep.FindStringSubmatch(resp.Header.Get("Location"))
+		if m == nil {
+			t.Fatalf("apply: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		draft := m[1]
+		step := func(id string) string { return "/drafts/" + draft + "/steps/" + id }
+		if _, body := op.get(step("applicant")); !strings.Contains(body, `value="`+aziz.PINFL+`"`) {
+			t.Error("the form is not filled in with Aziz's data")
+		}
+		op.post(step("applicant"), step("applicant"), url.Values{"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName},
+			"applicant_first_name": {aziz.FirstName}, "relation": {"self"}, "phone": {"+998901000001"}, "action": {"next"}})
+		_, page := op.get(step("child"))
+		page = html.UnescapeString(page)
+		office := regexp.MustCompile(`id="registry_office" name="registry_office" value="([^"]+)"`).FindStringSubmatch(page)
+		region := regexp.MustCompile(`<option value="([a-z_]+)" selected>`).FindStringSubmatch(page)
+		if office == nil || region == nil {
+			t.Fatalf("child step not prefilled:\n%s", page)
+		}
+		op.post(step("child"), step("child"), url.Values{"child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
+			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {region[1]}, "registry_office": {office[1]},
+			"reason": {"damaged"}, "action": {"next"}})
+		op.post(step("delivery"), step("delivery"), url.Values{"delivery_method": {"office"}, "pickup_region": {"tashkent_city"},
+			"consent": {"false", "true"}, "action": {"next"}})
+		resp, _ = op.post("/drafts/"+draft+"/check", "/drafts/"+draft+"/submit", url.Values{})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/account/applications/") {
+			t.Fatalf("submit: %d %q", resp.StatusCode, loc)
+		}
+		appPath := strings.TrimSuffix(loc, "?submitted=1")
+		list, err := n.app.Applications.List(ctx, userIDOf(t, n, aziz.PINFL), 10)
+		if err != nil || len(list) != 1 || list[0].Channel != "psc" || list[0].OperatorID != userIDOf(t, n, identity.DemoPeople()[11].PINFL) {
+			t.Fatalf("Aziz's applications: %+v, %v", list, err)
+		}
+
+		// Aziz sees it in his cabinet, sent through the centre.
+		v := newVisitor(t, n.base)
+		v.login("+998901000001", identity.DemoPassword, "/profile")
+		if _, body := v.get(appPath); !strings.Contains(body, "A public service centre") {
+			t.Error("Aziz's cabinet does not show the centre's application")
+		}
+
+		// Once the service ends, the operator acts for nobody else.
+		op.post("/psc", "/psc/end", url.Values{})
+		if resp, _ := op.get(appPath); resp.StatusCode != 404 {
+			t.Errorf("the operator reads Aziz's application after the service: %d", resp.StatusCode)
+		}
+	})
+}
