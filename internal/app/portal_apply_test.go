@@ -155,7 +155,7 @@ func TestApplyOnline(t *testing.T) {
 }
 
 // userIDOf is the account ID of the person with the PINFL.
-func userIDOf(t *testing.T, n *node, pinfl string) string {
+func userIDOf(t testing.TB, n *node, pinfl string) string {
 	t.Helper()
 	var id string
 	if err := n.app.DB.Reader().QueryRowContext(context.Background(), `SELECT id FROM identity_users WHERE pinfl = $1`, pinfl).Scan(&id); err != nil {
