@@ -306,7 +306,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		pkiSecret = derive(secret, "egov pki key seal")
 	}
 	if a.PKI, err = pki.New(a.DB, a.clock, a.Audit, log, pki.Config{BaseURL: issuer, KeySecret: pkiSecret,
-		CloudSigning: cfg.PKICloudSigning || cfg.Demo}); err != nil {
+		CloudSigning: cfg.cloudSigning()}); err != nil {
 		return nil, err
 	}
 	if a.pki, err = pki.NewModule(a.PKI, a.Web.Renderer()); err != nil {

@@ -230,6 +230,11 @@ func parseDates(s string) ([]time.Time, error) {
 	return out, nil
 }
 
+// cloudSigning tells whether the platform keeps officers' and gateways'
+// signing keys: when the operator says so, and always in the demo, whose
+// officers sign result documents with them.
+func (c *Config) cloudSigning() bool { return c.PKICloudSigning || c.Demo }
+
 // calendar is the working-day calendar of SLA timers: Uzbekistan's
 // weekends and fixed public holidays, with the configured changes.
 func (c *Config) calendar(loc *time.Location) *schedule.Calendar {

@@ -72,8 +72,11 @@ func (pkiHolders) Holder(ctx context.Context) (pki.Holder, bool) {
 // loadDemoOfficerKeys gives each demo officer and supervisor a signing key
 // the platform keeps, certified for their agency, so that they sign result
 // documents from the back office; one who has an officer certificate
-// already keeps it.
+// already keeps it. A node that keeps no keys gives none.
 func (a *App) loadDemoOfficerKeys(ctx context.Context) error {
+	if !a.cfg.cloudSigning() {
+		return nil // demo data loaded into a node that keeps no keys
+	}
 	agencies, err := a.Registry.Agencies(ctx)
 	if err != nil {
 		return err
