@@ -274,7 +274,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if a.identity, err = identity.New(accounts, a.Web.Renderer(), log, secureCookies(cfg)); err != nil {
 		return nil, err
 	}
-	a.identity.Install(a.Web)
+	if err := a.identity.Install(a.Web); err != nil {
+		return nil, err
+	}
 	issuer := cfg.PublicURL
 	if issuer == "" {
 		issuer = "http://" + cfg.Listen
@@ -284,6 +286,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		return nil, err
 	}
 	a.OIDC.Routes(a.Web.Router())
+	a.identity.UseBearerTokens(a.OIDC.Service())
 	if a.portal, err = portal.New(a.DB, a.Web.Renderer(), a.clock, a.Audit); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ func Locales() fs.FS {
 // session middleware and permission check.
 type Module struct {
 	svc     *Service
+	rd      *web.Renderer
 	log     *slog.Logger
 	secure  bool
 	ipLimit *web.Limiter
@@ -42,7 +43,9 @@ type Module struct {
 	// accesses tells who looked at a person's data; nil leaves it off the
 	// profile.
 	accesses DataAccesses
-	pages    struct {
+	// bearer checks the access tokens of API requests; nil refuses them.
+	bearer BearerTokens
+	pages  struct {
 		login, register, profile, sessions, loginCode, twoFactor, forgot, reset, adminUsers, adminUser, org, loginCertificate *web.Page
 	}
 }
@@ -52,7 +55,7 @@ func (m *Module) UseCertificates(certs Certificates) { m.certs = certs }
 
 // New builds the module's pages. secure marks cookies Secure (HTTPS).
 func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module, error) {
-	m := &Module{svc: svc, log: log, secure: secure,
+	m := &Module{svc: svc, rd: rd, log: log, secure: secure,
 		// Sign-in and registration attempts per client address: 10 at once,
 		// then one every 6 seconds.
 		ipLimit: web.NewLimiter(1.0/6, 10)}
@@ -73,9 +76,10 @@ func New(svc *Service, rd *web.Renderer, log *slog.Logger, secure bool) (*Module
 // Service is the account service, for other modules through app.
 func (m *Module) Service() *Service { return m.svc }
 
-// Install puts the session middleware and the permission check on the server
-// and registers the module's routes.
-func (m *Module) Install(s *web.Server) {
+// Install puts the session (and bearer token) middleware and the permission
+// check on the server, registers the module's routes and describes how API
+// clients authenticate in the OpenAPI document.
+func (m *Module) Install(s *web.Server) error {
 	s.Use(m.loadSession)
 	r := s.Router()
 	r.SetAuthorizer(m.Authorize)
@@ -106,6 +110,7 @@ func (m *Module) Install(s *web.Server) {
 	r.Handle("GET /profile/2fa", PermSelf, m.showTwoFactor)
 	r.Handle("POST /profile/2fa/confirm", PermSelf, m.confirmTwoFactor)
 	r.Handle("POST /profile/2fa/disable", PermSelf, m.disableTwoFactor)
+	return s.API().Describe(openAPIFragment)
 }
 
 // formView is a form page: what was entered, what is wrong, where to go next.

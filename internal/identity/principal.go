@@ -10,9 +10,12 @@ import (
 )
 
 // Principal is the signed-in person of a request with what they may do.
+// Exactly one of Session and Token is set: a browser's session, or the
+// OAuth2 access token of an API request (see bearer.go).
 type Principal struct {
 	User    *User
 	Session *Session
+	Token   *BearerToken
 	Grants  []Grant
 	// Representations are the organisations the person may act for, and
 	// ActingFor the one they act for now (nil: for themselves).
@@ -52,9 +55,15 @@ func FromContext(ctx context.Context) *Principal {
 const sessionCookie = "egov_session"
 
 // loadSession is the middleware that turns a session cookie into a
-// Principal in the request context and names the person in the layout.
+// Principal in the request context and names the person in the layout. An
+// API request with a bearer token is authenticated by the token instead,
+// never by the cookie.
 func (m *Module) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token, ok := bearerToken(r); ok && web.IsAPI(r) {
+			m.serveBearer(w, r, token, next)
+			return
+		}
 		// Static files and health checks need no person: skip the lookups.
 		c, err := r.Cookie(sessionCookie)
 		if err != nil || c.Value == "" || web.Operational(r) || strings.HasPrefix(r.URL.Path, "/static/") {
@@ -92,6 +101,22 @@ func (m *Module) principal(ctx context.Context, token string) (*Principal, error
 	if err != nil {
 		return nil, err
 	}
+	p, err := m.person(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	p.Session = ss
+	for i := range p.Representations {
+		if p.Representations[i].Org.ID == ss.ActingOrgID {
+			p.ActingFor = &p.Representations[i]
+		}
+	}
+	return p, nil
+}
+
+// person is the Principal of u, acting for themselves, with their roles
+// and the organisations they may act for.
+func (m *Module) person(ctx context.Context, u *User) (*Principal, error) {
 	grants, err := m.svc.Grants(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -100,13 +125,7 @@ func (m *Module) principal(ctx context.Context, token string) (*Principal, error
 	if err != nil {
 		return nil, err
 	}
-	p := &Principal{User: u, Session: ss, Grants: grants, Representations: reps}
-	for i := range reps {
-		if reps[i].Org.ID == ss.ActingOrgID {
-			p.ActingFor = &reps[i]
-		}
-	}
-	return p, nil
+	return &Principal{User: u, Grants: grants, Representations: reps}, nil
 }
 
 // Authorize is the router's permission check: public routes are open, any

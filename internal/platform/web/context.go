@@ -19,6 +19,8 @@ type reqInfo struct {
 	csrf    string
 	tls     bool
 	viewer  *Viewer
+	// bearer: the request is authenticated by a bearer token, not a cookie.
+	bearer bool
 }
 
 // Viewer is the signed-in person as the page layout shows them. The identity
@@ -64,6 +66,13 @@ func ClientIP(ctx context.Context) string { return infoFrom(ctx).ip }
 
 // Locale returns the language the request is served in.
 func Locale(ctx context.Context) i18n.Locale { return infoFrom(ctx).locale }
+
+// SetBearer records that the request is authenticated by a bearer token in
+// its Authorization header rather than by a cookie. A browser never adds
+// such a header to a request another site makes it send, so the router
+// checks no CSRF token on it. Only the authenticating middleware calls it,
+// and only after the token proved valid.
+func SetBearer(ctx context.Context) { infoFrom(ctx).bearer = true }
 
 // CSRFToken returns the token a form on this page must send back.
 func CSRFToken(ctx context.Context) string { return infoFrom(ctx).csrf }

@@ -71,11 +71,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// IsAPI tells whether the request is for the JSON API under /api/: always
+// answered in JSON, and the only place bearer tokens are accepted.
+func IsAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
 // wantsJSON tells whether the client asked for JSON rather than a page: API
 // paths always do; elsewhere the Accept header decides by quality, with ties
 // going to HTML so browsers always get pages.
 func wantsJSON(r *http.Request) bool {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	if IsAPI(r) {
 		return true
 	}
 	accept := r.Header.Get("Accept")

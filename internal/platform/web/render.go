@@ -212,6 +212,11 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, err error) {
 	for k, v := range e.Fields {
 		fields[k] = rd.T(loc, v)
 	}
+	if status == http.StatusUnauthorized && IsAPI(r) && w.Header().Get("WWW-Authenticate") == "" {
+		// RFC 6750 §3: the API takes bearer tokens; a challenge the
+		// authenticating middleware set (invalid_token) stays.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="egov"`)
+	}
 	if status == http.StatusUnauthorized && !wantsJSON(r) {
 		if rd.loginPath != "" && r.Method == http.MethodGet {
 			next := r.URL.RequestURI()

@@ -85,7 +85,7 @@ func (rt *Router) Handle(pattern string, perm Permission, h HandlerFunc, opts ..
 			rt.errors.Error(w, r, err)
 			return
 		}
-		if !route.CSRFExempt && !isSafeMethod(r.Method) {
+		if !route.CSRFExempt && !info.bearer && !isSafeMethod(r.Method) {
 			if err := rt.csrf.check(r); err != nil {
 				rt.errors.Error(w, r, err)
 				return
