@@ -45,6 +45,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/jobs"
 	"github.com/egovuz/egov/internal/platform/web"
 	"github.com/egovuz/egov/internal/portal"
+	"github.com/egovuz/egov/internal/uploads"
 	"github.com/egovuz/egov/internal/workflow"
 	"github.com/egovuz/egov/internal/workflow/bpmn"
 
@@ -92,7 +93,9 @@ type App struct {
 
 	// busClient calls services over the bus for the bus.call tasks; nil
 	// until a consumer gateway is known.
-	busClient  atomic.Pointer[bus.Client]
+	busClient atomic.Pointer[bus.Client]
+	// uploads keeps applications' attachments.
+	uploads    *uploads.Service
 	busMetrics *gateway.Metrics
 	demoBus    *demoBus
 
@@ -123,12 +126,12 @@ func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // migrations lists every module's schema, platform first.
 func migrations() []db.Migrations {
-	return []db.Migrations{audit.Migrations(), pki.Migrations(), bus.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations(), payments.Migrations()}
+	return []db.Migrations{audit.Migrations(), pki.Migrations(), bus.Migrations(), events.Migrations(), jobs.Migrations(), identity.Migrations(), oidcprovider.Migrations(), notify.Migrations(), catalog.Migrations(), portal.Migrations(), workflow.Migrations(), payments.Migrations(), uploads.Migrations()}
 }
 
 // localeSources lists every module's message catalog.
 func localeSources() []fs.FS {
-	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales(), bus.Locales(), payments.Locales()}
+	return []fs.FS{web.Locales(), identity.Locales(), oidcprovider.Locales(), notify.Locales(), catalog.Locales(), form.Locales(), portal.Locales(), workflow.Locales(), bpmn.Locales(), pki.Locales(), bus.Locales(), payments.Locales(), uploads.Locales()}
 }
 
 // openDB checks the data dir and opens the configured database. With
@@ -354,11 +357,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err != nil {
 		return nil, err
 	}
+	files, err := a.useUploads()
+	if err != nil {
+		return nil, err
+	}
 	a.Applications = a.portal.UseApplications(portal.Deps{Forms: applicationForms{registry: a.Registry, fees: fees},
 		Processes: applicationProcesses{a.Workflow}, Jobs: a.Jobs, Outbox: a.Outbox,
 		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
 		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}, Invoices: paymentInvoices{fees},
-		Results: applicationResults{accounts: accounts, registry: a.Registry, pki: a.PKI}, Blob: a.Blob, BaseURL: issuer})
+		Results: applicationResults{accounts: accounts, registry: a.Registry, pki: a.PKI}, Blob: a.Blob, BaseURL: issuer,
+		Attachments: applicationAttachments{files}})
 	fees.OnPaid(func(ctx context.Context, tx *sql.Tx, inv payments.Invoice) error {
 		return a.Applications.Paid(ctx, tx, inv.Reference)
 	})

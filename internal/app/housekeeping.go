@@ -57,6 +57,14 @@ func (a *App) chores() []chore {
 		{"bus.timestamp_message_log", every(time.Minute), a.timestampMessageLog},
 		// Applications past their due date without a decision are
 		// counted once, for the statistics of late agencies.
+		// Files attached to drafts never sent are removed after a month.
+		{"uploads.delete_unclaimed", dailyAt(4), func(ctx context.Context) error {
+			n, err := a.uploads.DeleteUnclaimed(ctx, a.clock.Now().AddDate(0, -1, 0))
+			if n > 0 {
+				a.log.InfoContext(ctx, "unclaimed uploads removed", "count", n)
+			}
+			return err
+		}},
 		{"portal.mark_overdue", every(15 * time.Minute), func(ctx context.Context) error {
 			n, err := a.Applications.MarkOverdue(ctx)
 			if n > 0 {

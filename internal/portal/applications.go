@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,6 +31,7 @@ const (
 	MsgNoApplication   = "portal.application.not_found"   // no such application of this applicant
 	MsgChannel         = "portal.application.channel"     // not online or psc, or psc without an operator
 	MsgInvalidAnswers  = "portal.application.invalid"     // some answers are wrong; see the field messages
+	MsgAttachment      = "portal.application.attachment"  // an attached file that is not the applicant's
 	startProcessJob    = "portal.start_process"           // job kind
 	maxIdempotencyKey  = 100                              // characters
 	submittedSubject   = "portal.application.submitted"   // event subject, after the outbox prefix
@@ -226,20 +229,37 @@ type Applications struct {
 
 // Deps are what applications need of the rest of the platform.
 type Deps struct {
-	Forms      Forms
-	Processes  Processes
-	Jobs       Queue
-	Outbox     *events.Outbox
-	Notifier   Notifier
-	Calendar   Calendar
-	Registries Registries
-	Publisher  Publisher
-	Invoices   Invoices
-	Results    ResultMaker
+	Forms       Forms
+	Processes   Processes
+	Jobs        Queue
+	Outbox      *events.Outbox
+	Notifier    Notifier
+	Calendar    Calendar
+	Registries  Registries
+	Publisher   Publisher
+	Invoices    Invoices
+	Results     ResultMaker
+	Attachments Attachments
 	// Blob keeps result documents; BaseURL is the portal's public
 	// address, for the verification links they carry.
 	Blob    *blob.Bucket
 	BaseURL string
+}
+
+// Attachments keep the files applicants attach to applications; the
+// uploads module satisfies it through internal/app.
+type Attachments interface {
+	// Store checks and keeps a file the owner posted and returns its
+	// reference; a refused file is EINVALID with the reason's message key.
+	Store(ctx context.Context, owner, name, declared string, body io.Reader) (string, error)
+	// Check refuses, EINVALID, any reference that is not one of the
+	// owner's files.
+	Check(ctx context.Context, owner string, refs ...string) error
+	// Claim marks the owner's file as used by the application, in tx.
+	Claim(ctx context.Context, tx *sql.Tx, owner, ref, application string) error
+	// Serve sends the file to a member of staff; the caller has checked
+	// that they may see it.
+	Serve(w http.ResponseWriter, r *http.Request, ref string) error
 }
 
 // Invoices bill the fees of applications; the payments module satisfies
@@ -301,6 +321,17 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if len(fields) > 0 {
 		return nil, apperr.Invalid(MsgInvalidAnswers, fields)
 	}
+	refs := f.FileRefs(clean)
+	if len(refs) > 0 {
+		if a.Attachments == nil {
+			return nil, errors.New("submit application: the form has files and the portal no attachments")
+		}
+		if err := a.Attachments.Check(ctx, in.Applicant.UserID, refs...); apperr.Is(err, apperr.EINVALID) {
+			return nil, apperr.Invalid(MsgInvalidAnswers, map[string]string{"": MsgAttachment})
+		} else if err != nil {
+			return nil, fmt.Errorf("submit application: %w", err)
+		}
+	}
 	answers, err := json.Marshal(clean)
 	if err != nil {
 		return nil, fmt.Errorf("submit application: %w", err)
@@ -349,6 +380,11 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 			app.InvoiceID = id
 			if _, err := tx.ExecContext(ctx, `UPDATE portal_applications SET fee = $1, invoice_id = $2 WHERE id = $3`, app.Fee, id,
 				app.ID); err != nil {
+				return err
+			}
+		}
+		for _, ref := range refs {
+			if err := a.Attachments.Claim(ctx, tx, app.ApplicantID, ref, app.ID); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"errors"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 
@@ -152,9 +153,10 @@ func (p applyPages) showStep(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxStepBody)
-		if err := r.ParseForm(); err != nil {
-			return apperr.New(apperr.EINVALID, "error.invalid")
+		files := f.FileFields(stepID)
+		fileErrs, err := p.readStep(w, r, d, files)
+		if err != nil {
+			return err
 		}
 		d.Answers = f.MergeStep(d.Answers, stepID, f.FromPost(r.PostForm))
 		if err := p.apps.SaveDraft(r.Context(), d); err != nil {
@@ -165,9 +167,9 @@ func (p applyPages) showStep(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		_, errs := f.Validate(d.Answers, loc)
-		v.Errors = map[string]string{}
+		v.Errors = fileErrs
 		for name, msg := range errs {
-			if f.StepOf(name) == stepID {
+			if f.StepOf(name) == stepID && v.Errors[name] == "" {
 				v.Errors[name] = msg
 			}
 		}
@@ -184,6 +186,60 @@ func (p applyPages) showStep(w http.ResponseWriter, r *http.Request) error {
 	v.Form, _ = f.View(stepID, loc, d.Answers, v.Errors)
 	v.Form.MarkPrefilled(p.prefilledNames(d, loc))
 	return p.step.Render(w, r, status, v)
+}
+
+// readStep parses a posted step. A step with file fields comes as
+// multipart: each file posted is stored and its reference put in the
+// form in its place; a field posted without a file keeps the file the
+// draft has. A refused file is an error of its field, and the draft keeps
+// what it had.
+func (p applyPages) readStep(w http.ResponseWriter, r *http.Request, d *Draft, files []string) (map[string]string, error) {
+	errs := map[string]string{}
+	if len(files) == 0 {
+		r.Body = http.MaxBytesReader(w, r.Body, maxStepBody)
+		if err := r.ParseForm(); err != nil {
+			return nil, apperr.New(apperr.EINVALID, "error.invalid")
+		}
+		return errs, nil
+	}
+	if err := r.ParseMultipartForm(maxStepBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return nil, apperr.New(apperr.EINVALID, "error.invalid")
+	}
+	if r.MultipartForm != nil {
+		defer func() { _ = r.MultipartForm.RemoveAll() }()
+	}
+	for _, name := range files {
+		kept, _ := valueAt(d.Answers, name).(string)
+		var posted []*multipart.FileHeader
+		if r.MultipartForm != nil {
+			posted = r.MultipartForm.File[name]
+		}
+		if len(posted) == 0 || posted[0].Size == 0 {
+			r.PostForm.Set(name, kept)
+			continue
+		}
+		ref, err := p.store(r, d.ApplicantID, posted[0])
+		if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
+			errs[name] = e.Message
+			r.PostForm.Set(name, kept)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.PostForm.Set(name, ref)
+	}
+	return errs, nil
+}
+
+// store keeps one posted file of the applicant's.
+func (p applyPages) store(r *http.Request, owner string, fh *multipart.FileHeader) (string, error) {
+	file, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer file.Close()
+	return p.apps.Attachments.Store(r.Context(), owner, fh.Filename, fh.Header.Get("Content-Type"), file)
 }
 
 // showCheck lists every answer with links to change it, and what is still

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -168,5 +169,36 @@ func (a *Applications) OfficeRoutes(r *web.Router, rd *web.Renderer, perm web.Pe
 	}
 	p := officePages{apps: a, office: office, log: log, rd: rd, show: show}
 	r.Handle("GET /office/applications/{number}", perm, p.showApplication)
+	r.Handle("GET /office/applications/{number}/files/{ref}", perm, p.showFile)
 	return nil
+}
+
+// showFile sends an officer of the application's agency a file attached
+// to it, recording the view in the citizen's data tracker first.
+func (p officePages) showFile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	officer, ok := p.office.Officer(ctx)
+	if !ok {
+		return apperr.New(apperr.EFORBIDDEN, "error.forbidden")
+	}
+	app, pinfl, err := p.apps.ByNumber(ctx, r.PathValue("number"))
+	if err != nil {
+		return err
+	}
+	if !p.office.MayProcess(ctx, app.AgencyID) {
+		return apperr.New(apperr.ENOTFOUND, MsgNoApplication)
+	}
+	f, err := p.apps.Forms.Form(ctx, app.ServiceCode, app.FormVersion)
+	if err != nil {
+		return err
+	}
+	ref := r.PathValue("ref")
+	if !slices.Contains(f.FileRefs(app.Answers), ref) {
+		return apperr.New(apperr.ENOTFOUND, MsgNoApplication)
+	}
+	if err := p.log.StaffViewed(ctx, pinfl, officer, "attachment of application "+app.Number,
+		"application "+app.Number); err != nil {
+		return err
+	}
+	return p.apps.Attachments.Serve(w, r, ref)
 }

@@ -143,6 +143,8 @@ type SummaryRow struct {
 	Value    string
 	Checkbox bool
 	Yes      bool
+	// File says Value is the reference of an upload.
+	File bool
 }
 
 // Summary lists the answers of clean values (as Validate returns them) by
@@ -189,6 +191,8 @@ func (fl *field) row(v any, prefix string, loc i18n.Locale) SummaryRow {
 	case fl.widget == WidgetCheckbox:
 		b, _ := v.(bool)
 		r.Checkbox, r.Yes = true, b
+	case fl.widget == WidgetFile:
+		r.File = true
 	case len(fl.options) > 0 && v != nil:
 		for _, o := range fl.options {
 			if sameValue(o.value, v) {
@@ -197,4 +201,31 @@ func (fl *field) row(v any, prefix string, loc i18n.Locale) SummaryRow {
 		}
 	}
 	return r
+}
+
+// FileFields returns the names of the step's file fields, a group's
+// included.
+func (f *Form) FileFields(stepID string) []string {
+	var out []string
+	for _, fl := range f.all {
+		if fl.widget == WidgetFile && topOf(fl).step == stepID {
+			out = append(out, fl.name)
+		}
+	}
+	return out
+}
+
+// FileRefs returns the upload references values hold in file fields.
+func (f *Form) FileRefs(values map[string]any) []string {
+	var out []string
+	for _, fl := range f.all {
+		if fl.widget != WidgetFile {
+			continue
+		}
+		v, _ := lookup(values, fl)
+		if ref, ok := v.(string); ok && ref != "" {
+			out = append(out, ref)
+		}
+	}
+	return out
 }

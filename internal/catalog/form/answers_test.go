@@ -84,3 +84,25 @@ func TestMergeStepAndSummary(t *testing.T) {
 		t.Errorf("checkbox row %+v", r)
 	}
 }
+
+func TestFileFields(t *testing.T) {
+	f, err := Parse([]byte(doc(`,"scan":`+textField("", `,"widget":"file"`)+
+		`,"g":{"type":"object","properties":{"copy":{"type":"string","x-egov":{"label":`+tr+`,"widget":"file"}}},"x-egov":{"label":`+tr+`,"step":"two"}}`, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.FileFields("one"); !reflect.DeepEqual(got, []string{"scan"}) {
+		t.Errorf("FileFields(one) = %v", got)
+	}
+	if got := f.FileFields("two"); !reflect.DeepEqual(got, []string{"g.copy"}) {
+		t.Errorf("FileFields(two) = %v", got)
+	}
+	refs := f.FileRefs(map[string]any{"a": "x", "scan": "ref-1", "g": map[string]any{"copy": "ref-2"}})
+	if !reflect.DeepEqual(refs, []string{"ref-1", "ref-2"}) {
+		t.Errorf("FileRefs = %v", refs)
+	}
+	rows := f.Summary(map[string]any{"a": "x", "b": "y", "scan": "ref-1"}, i18n.En)
+	if r := rows[0].Rows[1]; !r.File || r.Value != "ref-1" {
+		t.Errorf("file row %+v", r)
+	}
+}

@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/egovuz/egov/internal/identity"
+)
+
+// tinyPDF is a minimal well-formed PDF document.
+const tinyPDF = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" +
+	"trailer<</Root 1 0 R>>\n%%EOF\n"
+
+// pngHeader is the signature and header chunk of a PNG image.
+var pngHeader = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde")
+
+// postFile posts a multipart form from the page at from, with fields and
+// one file declared as contentType.
+func (v *visitor) postFile(from, path string, fields map[string][]string, field, name, contentType string, data []byte) (*http.Response, string) {
+	v.t.Helper()
+	_, page := v.get(from)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		v.t.Fatalf("no CSRF token on %s", from)
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("csrf_token", m[1])
+	for k, vs := range fields {
+		for _, s := range vs {
+			_ = w.WriteField(k, s)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="`+field+`"; filename="`+name+`"`)
+	h.Set("Content-Type", contentType)
+	part, _ := w.CreatePart(h)
+	_, _ = part.Write(data)
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", v.base+path, &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Accept-Language", "en")
+	resp, err := v.c.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(resp.Body)
+	return resp, out.String()
+}
+
+// TestApplyWithAttachment has Aziz apply as a guardian, which needs the
+// guardianship decision attached: an image that claims to be a PDF is
+// refused for what its bytes are, a PDF is kept; only he downloads it from
+// his draft, and after he sends the application the Ministry of Justice's
+// officer opens it from the application while he cannot use that route.
+func TestApplyWithAttachment(t *testing.T) {
+	eachDatabase(t, func(t *testing.T, databaseURL string) {
+		n := startNode(t, testConfig(t, databaseURL))
+		if err := n.app.LoadDemo(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		aziz := identity.DemoPeople()[0]
+		v := newVisitor(t, n.base)
+		v.login("+998901000001", identity.DemoPassword, "/profile")
+		resp, _ := v.get("/apply/birth-certificate-duplicate")
+		draft := draftStep.FindStringSubmatch(resp.Header.Get("Location"))[1]
+		step := func(id string) string { return "/drafts/" + draft + "/steps/" + id }
+		fields := map[string][]string{"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName},
+			"applicant_first_name": {aziz.FirstName}, "relation": {"guardian"}, "phone": {"+998901000001"}, "action": {"next"}}
+		if _, page := v.get(step("applicant")); !strings.Contains(page, `enctype="multipart/form-data"`) {
+			t.Error("the step with a file field is not a multipart form")
+		}
+		resp, page := v.postFile(step("applicant"), step("applicant"), fields, "guardianship_document", "qaror.pdf", "application/pdf", pngHeader)
+		if resp.StatusCode != 422 || !strings.Contains(page, `id="guardianship_document-error"`) {
+			t.Fatalf("an image posing as a PDF: %d", resp.StatusCode)
+		}
+		resp, _ = v.postFile(step("applicant"), step("applicant"), fields, "guardianship_document", "qaror.pdf", "application/pdf", []byte(tinyPDF))
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != step("child") {
+			t.Fatalf("a PDF: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		// Going back and on without choosing a file again keeps it.
+		resp, _ = v.postFile(step("applicant"), step("applicant"), fields, "guardianship_document", "", "application/octet-stream", nil)
+		if resp.StatusCode != 303 {
+			t.Fatalf("the step again without a file: %d", resp.StatusCode)
+		}
+		_, page = v.get(step("child"))
+		page = html.UnescapeString(page)
+		office := regexp.MustCompile(`id="registry_office" name="registry_office" value="([^"]+)"`).FindStringSubmatch(page)
+		region := regexp.MustCompile(`<option value="([a-z_]+)" selected>`).FindStringSubmatch(page)
+		v.post(step("child"), step("child"), map[string][]string{"child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
+			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {region[1]}, "registry_office": {office[1]},
+			"reason": {"lost"}, "action": {"next"}})
+		v.post(step("delivery"), step("delivery"), map[string][]string{"delivery_method": {"office"}, "pickup_region": {"tashkent_city"},
+			"consent": {"false", "true"}, "action": {"next"}})
+		_, page = v.get("/drafts/" + draft + "/check")
+		ref := regexp.MustCompile(`href="/uploads/([^"]+)">Attached file`).FindStringSubmatch(page)
+		if ref == nil {
+			t.Fatalf("check your answers lacks the attachment:\n%s", page)
+		}
+		if resp, body := v.get("/uploads/" + ref[1]); resp.StatusCode != 200 || body != tinyPDF {
+			t.Errorf("Aziz downloads his file: %d", resp.StatusCode)
+		}
+		if resp, _ := malika(t, n).get("/uploads/" + ref[1]); resp.StatusCode != 404 {
+			t.Errorf("Malika downloads Aziz's file: %d", resp.StatusCode)
+		}
+		resp, _ = v.post("/drafts/"+draft+"/check", "/drafts/"+draft+"/submit", map[string][]string{})
+		if resp.StatusCode != 303 {
+			t.Fatalf("submit: %d", resp.StatusCode)
+		}
+		list, err := n.app.Applications.List(context.Background(), userIDOf(t, n, aziz.PINFL), 1)
+		if err != nil || len(list) != 1 {
+			t.Fatal(err)
+		}
+		file := "/office/applications/" + list[0].Number + "/files/" + ref[1]
+		officer := newVisitor(t, n.base)
+		officer.login("+998901000011", identity.DemoPassword, "/work")
+		if resp, body := officer.get(file); resp.StatusCode != 200 || body != tinyPDF {
+			t.Errorf("the officer opens the attachment: %d", resp.StatusCode)
+		}
+		if resp, _ := officer.get("/office/applications/" + list[0].Number + "/files/someone-elses"); resp.StatusCode != 404 {
+			t.Errorf("a file not of the application: %d", resp.StatusCode)
+		}
+		if resp, _ := v.get(file); resp.StatusCode != 403 && resp.StatusCode != 404 {
+			t.Errorf("the citizen on the officer's route: %d", resp.StatusCode)
+		}
+	})
+}
