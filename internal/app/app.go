@@ -366,7 +366,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 		Notifier: applicationNotifier{accounts: accounts, registry: a.Registry, messages: messages},
 		Calendar: calendar, Registries: prefillRegistries{accounts: accounts, app: a}, Publisher: workflowMessages{a.Workflow}, Invoices: paymentInvoices{fees},
 		Results: applicationResults{accounts: accounts, registry: a.Registry, pki: a.PKI}, Blob: a.Blob, BaseURL: issuer,
-		Attachments: applicationAttachments{files}})
+		Attachments: applicationAttachments{files}, Signatures: signatureChecker{a.PKI}})
 	fees.OnPaid(func(ctx context.Context, tx *sql.Tx, inv payments.Invoice) error {
 		return a.Applications.Paid(ctx, tx, inv.Reference)
 	})
@@ -384,8 +384,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err := a.Applications.PageRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, who); err != nil {
 		return nil, err
 	}
-	if err := a.Applications.ResultRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, who,
-		resultSignatures{a.PKI}); err != nil {
+	if err := a.Applications.ResultRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermSelf, who); err != nil {
 		return nil, err
 	}
 	if err := a.Applications.OfficeRoutes(a.Web.Router(), a.Web.Renderer(), identity.PermApplicationsProcess,

@@ -74,18 +74,7 @@ func TestPSCApplies(t *testing.T) {
 		}
 		op.post(step("applicant"), step("applicant"), url.Values{"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName},
 			"applicant_first_name": {aziz.FirstName}, "relation": {"self"}, "phone": {"+998901000001"}, "action": {"next"}})
-		_, page := op.get(step("child"))
-		page = html.UnescapeString(page)
-		office := regexp.MustCompile(`id="registry_office" name="registry_office" value="([^"]+)"`).FindStringSubmatch(page)
-		region := regexp.MustCompile(`<option value="([a-z_]+)" selected>`).FindStringSubmatch(page)
-		if office == nil || region == nil {
-			t.Fatalf("child step not prefilled:\n%s", page)
-		}
-		op.post(step("child"), step("child"), url.Values{"child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
-			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {region[1]}, "registry_office": {office[1]},
-			"reason": {"damaged"}, "action": {"next"}})
-		op.post(step("delivery"), step("delivery"), url.Values{"delivery_method": {"office"}, "pickup_region": {"tashkent_city"},
-			"consent": {"false", "true"}, "action": {"next"}})
+		finishDuplicateDraft(t, op, draft)
 		resp, _ = op.post("/drafts/"+draft+"/check", "/drafts/"+draft+"/submit", url.Values{})
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/account/applications/") {

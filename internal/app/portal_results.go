@@ -101,12 +101,12 @@ func (r applicationResults) sign(ctx context.Context, officerID string, content 
 	return nil, "", fmt.Errorf("officer %s has no signing key the platform keeps", officerID)
 }
 
-// resultSignatures checks result documents' signatures with the PKI's
-// verifier.
-type resultSignatures struct{ pki *pki.Service }
+// signatureChecker checks applicants' and result documents' signatures
+// with the PKI's verifier.
+type signatureChecker struct{ pki *pki.Service }
 
 // Check verifies the detached signature sig of content.
-func (s resultSignatures) Check(ctx context.Context, content, sig []byte) (portal.SignatureCheck, error) {
+func (s signatureChecker) Check(ctx context.Context, content, sig []byte) (portal.SignatureCheck, error) {
 	v, err := s.pki.Verifier(ctx)
 	if err != nil {
 		return portal.SignatureCheck{}, err
@@ -120,6 +120,9 @@ func (s resultSignatures) Check(ctx context.Context, content, sig []byte) (porta
 		sr := rep.Signatures[0]
 		out.SignedAt = sr.SigningTime.UTC()
 		out.Signer = holder(sr.Signer)
+		if sr.Signer != nil {
+			out.PINFL = sr.Signer.Subject.SerialNumber
+		}
 	}
 	return out, nil
 }

@@ -164,6 +164,10 @@ type Passport struct {
 	Level        Level      `json:"level"`
 	Status       Status     `json:"status"`
 	ProcessKey   string     `json:"process_key,omitempty"`
+	// SignatureRequired says an application must carry the applicant's
+	// e-signature (one sent through a public service centre, where the
+	// citizen is identified in person, need not).
+	SignatureRequired bool `json:"signature_required,omitempty"`
 	// Plan is the digitisation plan of a service not yet live.
 	Plan *Plan `json:"plan,omitempty"`
 }

@@ -690,6 +690,8 @@ func (d demoService) passport(agencies map[string]string) (Passport, error) {
 	case "birth-certificate-duplicate", "sole-proprietor-registration":
 		p.ProcessKey = d.code
 	}
+	// Registering a business takes the applicant's e-signature.
+	p.SignatureRequired = d.code == "sole-proprietor-registration"
 	if d.status == StatusPlanned || d.status == StatusDigitising {
 		// Services not yet live get a plan; every third one is past its
 		// deadline, so the plan shows what overdue looks like.

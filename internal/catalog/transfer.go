@@ -725,6 +725,7 @@ var csvServiceFields = slices.Concat(
 		{name: "status", get: func(t *transferService) string { return string(t.Status) },
 			set: func(t *transferService, v string) string { t.Status = Status(v); return "" }},
 		csvText("process_key", func(t *transferService) *string { return &t.ProcessKey }),
+		csvBool("signature_required", func(t *transferService) *bool { return &t.SignatureRequired }),
 		{name: "plan.target_level", kind: cellInt,
 			get: func(t *transferService) string {
 				if t.Plan == nil {

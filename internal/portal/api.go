@@ -46,6 +46,10 @@ type submitJSON struct {
 	FormVersion    int            `json:"form_version"`
 	Answers        map[string]any `json:"answers"`
 	IdempotencyKey string         `json:"idempotency_key"`
+	// Signature is the applicant's detached CAdES signature (base64) of
+	// SignedContent of the answers as the form keeps them; optional
+	// unless the service requires it.
+	Signature []byte `json:"signature,omitempty"`
 }
 
 // applicationJSON is an application as the API gives it.
@@ -89,7 +93,8 @@ func (api applicationsAPI) submit(w http.ResponseWriter, r *http.Request) error 
 	}
 	app, err := api.apps.Submit(r.Context(), SubmitInput{Applicant: api.applicant(r), ServiceCode: body.Service,
 		FormVersion: body.FormVersion, Answers: body.Answers, IdempotencyKey: body.IdempotencyKey, Channel: ChannelOnline,
-		Locale: web.Locale(r.Context())})
+		Signature: body.Signature,
+		Locale:    web.Locale(r.Context())})
 	if err != nil {
 		return err
 	}

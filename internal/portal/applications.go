@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +73,9 @@ type ServiceInfo struct {
 	TermDays int
 	// Fee is what an application costs, in tiyin; 0 for a free service.
 	Fee int64
+	// SignatureRequired says applications must be signed by the
+	// applicant (see SignedContent).
+	SignatureRequired bool
 }
 
 // Name is the service's name in loc, or in Uzbek Latin.
@@ -170,6 +174,9 @@ type SubmitInput struct {
 	// DraftID is the draft the application was made from; it goes with
 	// the submission.
 	DraftID string
+	// Signature is the applicant's detached CAdES signature of
+	// SignedContent of the clean answers; empty for an unsigned one.
+	Signature []byte
 }
 
 // Org is an organisation a representative applies for.
@@ -208,6 +215,9 @@ type Application struct {
 	InvoiceID string
 	// Rating is the applicant's 1–5 rating once given, 0 before.
 	Rating int
+	// SignedBy names the certificate of the applicant's signature; empty
+	// for an unsigned application.
+	SignedBy string
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -240,6 +250,8 @@ type Deps struct {
 	Invoices    Invoices
 	Results     ResultMaker
 	Attachments Attachments
+	// Signatures check applicants' signatures and result documents'.
+	Signatures SignatureChecker
 	// Blob keeps result documents; BaseURL is the portal's public
 	// address, for the verification links they carry.
 	Blob    *blob.Bucket
@@ -321,6 +333,19 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	if len(fields) > 0 {
 		return nil, apperr.Invalid(MsgInvalidAnswers, fields)
 	}
+	signedBy := ""
+	switch {
+	case len(in.Signature) > 0:
+		content, err := SignedContent(in.ServiceCode, in.FormVersion, in.Applicant.PINFL, clean)
+		if err != nil {
+			return nil, fmt.Errorf("submit application: %w", err)
+		}
+		if signedBy, err = a.checkSignature(ctx, content, in.Signature, in.Applicant.PINFL); err != nil {
+			return nil, err
+		}
+	case info.SignatureRequired && in.Channel == ChannelOnline:
+		return nil, apperr.Invalid(MsgSignatureRequired, map[string]string{"signature": MsgSignatureRequired})
+	}
 	refs := f.FileRefs(clean)
 	if len(refs) > 0 {
 		if a.Attachments == nil {
@@ -347,7 +372,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: StatusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
-		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee}
+		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee, SignedBy: signedBy}
 	if in.Org != nil {
 		app.OrgID, app.OrgName = in.Org.ID, in.Org.Name
 	}
@@ -363,10 +388,10 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	err = a.m.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_applications (id, number, applicant_id, applicant_pinfl, service_code,
 			agency_id, form_version, answers, status, channel, operator_id, idempotency_key, process_key, process_instance, submitted_at,
-			updated_at, prefilled, org_id, org_name, due_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $13,
-			$14, $15, $16, $17)`, app.ID, app.ApplicantID, in.Applicant.PINFL, app.ServiceCode, app.AgencyID, app.FormVersion,
-			string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now, string(prefilled), app.OrgID,
-			app.OrgName, due); err != nil {
+			updated_at, prefilled, org_id, org_name, due_at, signature, signed_by) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9,
+			$10, $11, $12, '', $13, $13, $14, $15, $16, $17, $18, $19)`, app.ID, app.ApplicantID, in.Applicant.PINFL, app.ServiceCode,
+			app.AgencyID, app.FormVersion, string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now,
+			string(prefilled), app.OrgID, app.OrgName, due, base64.StdEncoding.EncodeToString(in.Signature), signedBy); err != nil {
 			return err
 		}
 		if app.Fee > 0 {
@@ -451,7 +476,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating, signed_by`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
@@ -462,7 +487,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*Application, error) 
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
 		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
-		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating); err != nil {
+		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating, &app.SignedBy); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()

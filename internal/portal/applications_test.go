@@ -46,15 +46,15 @@ var testForm = func() *form.Form {
 }()
 
 func (testForms) Service(_ context.Context, code string) (portal.ServiceInfo, error) {
-	if code != "birth-certificate-duplicate" {
+	if code != "birth-certificate-duplicate" && code != "signed-service" {
 		return portal.ServiceInfo{}, apperr.New(apperr.ENOTFOUND, "nope")
 	}
 	return portal.ServiceInfo{Code: code, AgencyID: "agency-adliya", ProcessKey: "birth-certificate-duplicate", FormVersion: 3,
-		Recipients: "citizen", TermDays: 3}, nil
+		Recipients: "citizen", TermDays: 3, SignatureRequired: code == "signed-service"}, nil
 }
 
 func (testForms) Form(_ context.Context, code string, version int) (*form.Form, error) {
-	if code != "birth-certificate-duplicate" || version != 3 {
+	if (code != "birth-certificate-duplicate" && code != "signed-service") || version != 3 {
 		return nil, apperr.New(apperr.ENOTFOUND, "nope")
 	}
 	return testForm, nil

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"encoding/base64"
 	"errors"
 	"mime/multipart"
 	"net/http"
@@ -58,6 +59,12 @@ type checkView struct {
 	StepOf map[string]string
 	// Prefilled names the registry of each field the state filled in.
 	Prefilled map[string]string
+	// SignContent is SignedContent of the answers, base64, for the
+	// browser to sign; SignatureRequired says the service wants it.
+	SignContent       string
+	SignatureRequired bool
+	// SignError is why the signature sent was refused.
+	SignError string
 }
 
 // draftOf loads the signed-in applicant's draft of the request's {id},
@@ -245,7 +252,13 @@ func (p applyPages) store(r *http.Request, owner string, fh *multipart.FileHeade
 // showCheck lists every answer with links to change it, and what is still
 // missing; submitting is possible once nothing is.
 func (p applyPages) showCheck(w http.ResponseWriter, r *http.Request) error {
-	_, d, info, f, _, err := p.draftOf(r)
+	return p.renderCheck(w, r, nil)
+}
+
+// renderCheck renders "check your answers"; extra["signature"] says why
+// a signature was refused.
+func (p applyPages) renderCheck(w http.ResponseWriter, r *http.Request, extra map[string]string) error {
+	who, d, info, f, _, err := p.draftOf(r)
 	if err != nil {
 		return err
 	}
@@ -258,9 +271,16 @@ func (p applyPages) showCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	if clean != nil {
 		v.Summary = f.Summary(clean, loc)
+		content, err := SignedContent(d.ServiceCode, d.FormVersion, who.PINFL, clean)
+		if err != nil {
+			return err
+		}
+		v.SignContent = base64.StdEncoding.EncodeToString(content)
+		v.SignatureRequired = info.SignatureRequired && who.Operator == ""
 	}
+	v.SignError = extra["signature"]
 	status := http.StatusOK
-	if len(errs) > 0 {
+	if len(errs) > 0 || v.SignError != "" {
 		status = http.StatusUnprocessableEntity
 	}
 	return p.chk.Render(w, r, status, v)
@@ -281,10 +301,16 @@ func (p applyPages) submit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	prefilled := d.Prefill.Fields
+	sig, err := base64.StdEncoding.DecodeString(r.PostFormValue("signature"))
+	if err != nil {
+		return p.renderCheck(w, r, map[string]string{"signature": MsgSignature})
+	}
 	app, err := p.apps.Submit(ctx, SubmitInput{Applicant: who, ServiceCode: d.ServiceCode, FormVersion: d.FormVersion,
 		Answers: d.Answers, IdempotencyKey: d.ID, Channel: who.channel(), OperatorID: who.Operator, Locale: web.Locale(ctx), Org: who.Org,
-		Prefilled: prefilled, DraftID: d.ID})
+		Prefilled: d.Prefill.Fields, DraftID: d.ID, Signature: sig})
+	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID && e.Fields["signature"] != "" {
+		return p.renderCheck(w, r, e.Fields)
+	}
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Code == apperr.EINVALID && e.Message == MsgInvalidAnswers {
 		// Answers went stale (a field's rules changed): show them.

@@ -55,6 +55,9 @@ type SignatureCheck struct {
 	Signer   string
 	SignedAt time.Time
 	Reason   string
+	// PINFL is the personal number the signer's certificate names, if
+	// any.
+	PINFL string
 }
 
 // Result is an application's result document.
@@ -176,10 +179,9 @@ func (a *Applications) files(ctx context.Context, r *Result) (pdf, sig []byte, e
 // resultPages serve results: the applicant's downloads and the public
 // verification page the document's QR code opens.
 type resultPages struct {
-	apps    *Applications
-	who     Applicants
-	checker SignatureChecker
-	verify  *web.Page
+	apps   *Applications
+	who    Applicants
+	verify *web.Page
 }
 
 // verifyView is the public page of a result.
@@ -208,7 +210,7 @@ func (p resultPages) showVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	check, err := p.checker.Check(ctx, pdf, sig)
+	check, err := p.apps.Signatures.Check(ctx, pdf, sig)
 	if err != nil {
 		return err
 	}
@@ -264,12 +266,12 @@ func (p resultPages) serve(w http.ResponseWriter, r *http.Request, res *Result, 
 // ResultRoutes registers the applicant's downloads of their results (perm,
 // a signed-in person) and the public verification page of a result with
 // its files.
-func (a *Applications) ResultRoutes(r *web.Router, rd *web.Renderer, perm web.Permission, who Applicants, checker SignatureChecker) error {
+func (a *Applications) ResultRoutes(r *web.Router, rd *web.Renderer, perm web.Permission, who Applicants) error {
 	verify, err := rd.Page(templateFS, "templates/result_verify.html")
 	if err != nil {
 		return err
 	}
-	p := resultPages{apps: a, who: who, checker: checker, verify: verify}
+	p := resultPages{apps: a, who: who, verify: verify}
 	r.Handle("GET /account/applications/{id}/result/{file}", perm, p.ownFile)
 	r.Handle("GET /results/{code}", web.Public, p.showVerify)
 	r.Handle("GET /results/{code}/{file}", web.Public, p.publicFile)

@@ -1,7 +1,7 @@
 // esign-pages.js connects the e-signature pages to egovSign (esign.js):
 // getting a certificate with a key made in this browser, at once or, for
 // officers, once an administrator approves, loading a key file, signing a
-// document, and signing in. Texts come from the forms'
+// document or an application, and signing in. Texts come from the forms'
 // data-msg-* attributes, so they are in the page's language.
 (function () {
   "use strict";
@@ -279,8 +279,55 @@
     });
   }
 
+  // signApplication offers the kept keys on "check your answers" and, on
+  // submit with one chosen, signs the application's content (the page
+  // gives it, base64, in data-content) before the form goes: the server
+  // sees only its SHA-256 and checks the signature against the same
+  // content when it takes the application.
+  async function signApplication(form) {
+    const status = byId("application-sign-status");
+    const select = byId("application-key");
+    if (!S || !S.supported()) {
+      if (form.dataset.required === "true") {
+        say(status, form.dataset.msgUnsupported);
+      }
+      return;
+    }
+    const keys = await S.keyStore.list();
+    if (keys.length === 0) {
+      if (form.dataset.required === "true") {
+        say(status, form.dataset.msgNoKeys);
+      }
+      return;
+    }
+    await offerKeys(form, select, status);
+    const button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", async (ev) => {
+      if (form.elements.signature.value || !select.value) {
+        return; // signed, or sent unsigned
+      }
+      ev.preventDefault();
+      button.disabled = true;
+      say(status, form.dataset.msgWorking);
+      try {
+        const content = S.fromBase64(form.dataset.content);
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", content));
+        const kept = await S.keyStore.load(select.value);
+        const prep = await postJSON("/api/v1/signatures/prepare", { digest: S.toBase64(digest), certificate: S.toBase64(kept.chain[0]) });
+        const sig = await S.signDigestInfo(kept.keyPair.privateKey, S.fromBase64(prep.to_be_signed));
+        const out = await postJSON("/api/v1/signatures/assemble", { state: prep.state, signature: S.toBase64(sig) });
+        form.elements.signature.value = out.signature;
+        form.submit();
+      } catch (e) {
+        say(status, form.dataset.msgFailed);
+        button.disabled = false;
+      }
+    });
+  }
+
   for (const [id, wire] of [["certificate-enrol", enrol], ["officer-enrol", officerEnrol], ["officer-complete", officerComplete],
-    ["key-import", importKey], ["document-sign", signDocument], ["certificate-login", certificateLogin]]) {
+    ["key-import", importKey], ["document-sign", signDocument], ["certificate-login", certificateLogin],
+    ["application-sign", signApplication]]) {
     const form = byId(id);
     if (form) {
       wire(form);
