@@ -350,6 +350,7 @@ func passportFromPost(f url.Values) (Passport, map[string]string) {
 		Name: textsFromPost(f, "name"), Description: textsFromPost(f, "description"), Result: textsFromPost(f, "result"),
 		Channels: Channels{Portal: f.Get("portal") == "on", Mobile: f.Get("mobile") == "on", PSC: f.Get("psc") == "on", Office: f.Get("office") == "on"},
 		Status:   Status(f.Get("status")), ProcessKey: strings.TrimSpace(f.Get("process_key")),
+		SignatureRequired: f.Get("signature_required") == "on",
 	}
 	if level, err := strconv.Atoi(f.Get("level")); err == nil {
 		p.Level = Level(level)
