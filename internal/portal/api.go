@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/web"
 )
 
@@ -31,6 +32,9 @@ func (a *Applications) APIRoutes(s *web.Server, perm web.Permission, who Applica
 	r.Handle("POST /api/v1/applications", perm, api.submit)
 	r.Handle("GET /api/v1/applications", perm, api.list)
 	r.Handle("GET /api/v1/applications/{id}", perm, api.show)
+	r.Handle("POST /api/v1/applications/{id}/reply", perm, api.reply)
+	r.Handle("POST /api/v1/applications/{id}/rating", perm, api.rate)
+	r.Handle("GET /api/v1/services/{code}/prefill", perm, api.prefill)
 	return s.API().Describe(openAPIFragment)
 }
 
@@ -64,6 +68,19 @@ type applicationJSON struct {
 	UpdatedAt   time.Time      `json:"updated_at"`
 	Answers     map[string]any `json:"answers,omitempty"`
 	Timeline    []timelineJSON `json:"timeline,omitempty"`
+	DueAt       *time.Time     `json:"due_at,omitempty"`
+	Fee         int64          `json:"fee"`
+	Invoice     string         `json:"invoice,omitempty"`
+	SignedBy    string         `json:"signed_by,omitempty"`
+	Rating      int            `json:"rating,omitempty"`
+	Result      *resultJSON    `json:"result,omitempty"`
+}
+
+// resultJSON links an application's result document.
+type resultJSON struct {
+	Document  string `json:"document"`
+	Signature string `json:"signature"`
+	Verify    string `json:"verify"`
 }
 
 type timelineJSON struct {
@@ -73,8 +90,13 @@ type timelineJSON struct {
 }
 
 func toJSON(a *Application) applicationJSON {
-	return applicationJSON{ID: a.ID, Number: a.Number, Service: a.ServiceCode, FormVersion: a.FormVersion, Status: a.Status,
-		Channel: a.Channel, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt}
+	v := applicationJSON{ID: a.ID, Number: a.Number, Service: a.ServiceCode, FormVersion: a.FormVersion, Status: a.Status,
+		Channel: a.Channel, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt, Fee: a.Fee, Invoice: a.InvoiceID,
+		SignedBy: a.SignedBy, Rating: a.Rating}
+	if !a.DueAt.IsZero() {
+		v.DueAt = &a.DueAt
+	}
+	return v
 }
 
 // applicant is the signed-in applicant; the route's permission has made
@@ -138,5 +160,76 @@ func (api applicationsAPI) show(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range timeline {
 		v.Timeline = append(v.Timeline, timelineJSON(e))
 	}
+	if app.Status == StatusResultIssued {
+		res, err := api.apps.ResultOf(r.Context(), app.ID)
+		if err != nil {
+			return err
+		}
+		own := applicationURL(app.ID) + "/result/"
+		v.Result = &resultJSON{Document: own + "document.pdf", Signature: own + "signature.p7s", Verify: resultPath(res.Code)}
+	}
 	return web.WriteJSON(w, http.StatusOK, v)
+}
+
+// reply answers the officer's request for more information.
+func (api applicationsAPI) reply(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Reply string `json:"reply"`
+	}
+	if err := web.ReadJSON(r, maxAPIBody, &body); err != nil {
+		return err
+	}
+	if err := api.apps.Reply(r.Context(), api.applicant(r).UserID, r.PathValue("id"), body.Reply); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rate keeps the applicant's rating of a decided application.
+func (api applicationsAPI) rate(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Rating  int    `json:"rating"`
+		Comment string `json:"comment"`
+	}
+	if err := web.ReadJSON(r, maxAPIBody, &body); err != nil {
+		return err
+	}
+	if err := api.apps.Rate(r.Context(), api.applicant(r).UserID, r.PathValue("id"), body.Rating, body.Comment); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// prefillJSON is what the registries hold for an applicant's form.
+type prefillJSON struct {
+	Service     string                    `json:"service"`
+	FormVersion int                       `json:"form_version"`
+	Values      map[string]PrefilledValue `json:"values"`
+	Unavailable []string                  `json:"unavailable"`
+}
+
+// prefill gives the values the registries hold for the applicant's form
+// of a service, for an app that fills the form in itself.
+func (api applicationsAPI) prefill(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	info, err := api.apps.Forms.Service(ctx, code)
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		return apperr.New(apperr.ENOTFOUND, MsgNoService)
+	}
+	if err != nil {
+		return err
+	}
+	f, err := api.apps.Forms.Form(ctx, code, info.FormVersion)
+	if err != nil {
+		return err
+	}
+	p := api.apps.prefill(ctx, f, api.applicant(r), code)
+	out := prefillJSON{Service: code, FormVersion: info.FormVersion, Values: p.Fields, Unavailable: p.Unavailable}
+	if out.Unavailable == nil {
+		out.Unavailable = []string{}
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
 }
