@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/egovuz/egov/internal/identity"
@@ -93,5 +94,28 @@ func TestApplicationsAPIFollowUp(t *testing.T) {
 	}
 	if resp := malika(t, n).sendJSON("/profile", "POST", path+"/reply", `{"reply": "x"}`, nil); resp.StatusCode != 404 {
 		t.Errorf("Malika replies to Aziz's application: %d", resp.StatusCode)
+	}
+
+	// Claiming the passport's exemption makes no invoice, and the process
+	// goes on to the officer without waiting for a payment.
+	var exempt struct {
+		Number, Invoice string
+		Fee             int64
+		FeeExempt       bool `json:"fee_exempt"`
+	}
+	body = fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "api-2", "answers": %s,
+		"fee_exempt": true}`, prefill.FormVersion, answers)
+	if resp := v.sendJSON("/profile", "POST", "/api/v1/applications", body, &exempt); resp.StatusCode != 201 || exempt.Fee != 0 ||
+		exempt.Invoice != "" || !exempt.FeeExempt {
+		t.Fatalf("an exempt application: %d %+v", resp.StatusCode, exempt)
+	}
+	officer := newVisitor(t, n.base)
+	officer.login("+998901000011", identity.DemoPassword, "/work")
+	eventually(t, "the exempt application at the officer", func() bool {
+		_, inbox := officer.get("/work")
+		return strings.Contains(inbox, exempt.Number)
+	})
+	if _, page := officer.get("/office/applications/" + exempt.Number); !strings.Contains(page, "The applicant claims exemption") {
+		t.Error("the officer's page does not show the exemption claimed")
 	}
 }

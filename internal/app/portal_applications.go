@@ -44,7 +44,8 @@ func (f applicationForms) Service(ctx context.Context, code string) (portal.Serv
 		return portal.ServiceInfo{}, err
 	}
 	return portal.ServiceInfo{Code: s.Code, AgencyID: s.AgencyID, ProcessKey: s.ProcessKey, FormVersion: version, Names: s.Name,
-		Recipients: s.Recipients, TermDays: s.TermDays, Fee: fee}, nil
+		Recipients: s.Recipients, TermDays: s.TermDays, Fee: fee, Exemptions: s.Fee.Exemptions,
+		SignatureRequired: s.SignatureRequired}, nil
 }
 
 // Form returns a version of the service's form.

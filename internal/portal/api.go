@@ -54,6 +54,8 @@ type submitJSON struct {
 	// SignedContent of the answers as the form keeps them; optional
 	// unless the service requires it.
 	Signature []byte `json:"signature,omitempty"`
+	// FeeExempt claims an exemption the passport lists from the fee.
+	FeeExempt bool `json:"fee_exempt,omitempty"`
 }
 
 // applicationJSON is an application as the API gives it.
@@ -73,6 +75,7 @@ type applicationJSON struct {
 	Invoice     string         `json:"invoice,omitempty"`
 	SignedBy    string         `json:"signed_by,omitempty"`
 	Rating      int            `json:"rating,omitempty"`
+	FeeExempt   bool           `json:"fee_exempt,omitempty"`
 	Result      *resultJSON    `json:"result,omitempty"`
 }
 
@@ -92,7 +95,7 @@ type timelineJSON struct {
 func toJSON(a *Application) applicationJSON {
 	v := applicationJSON{ID: a.ID, Number: a.Number, Service: a.ServiceCode, FormVersion: a.FormVersion, Status: a.Status,
 		Channel: a.Channel, SubmittedAt: a.SubmittedAt, UpdatedAt: a.UpdatedAt, Fee: a.Fee, Invoice: a.InvoiceID,
-		SignedBy: a.SignedBy, Rating: a.Rating}
+		SignedBy: a.SignedBy, Rating: a.Rating, FeeExempt: a.FeeExempt}
 	if !a.DueAt.IsZero() {
 		v.DueAt = &a.DueAt
 	}
@@ -115,8 +118,8 @@ func (api applicationsAPI) submit(w http.ResponseWriter, r *http.Request) error 
 	}
 	app, err := api.apps.Submit(r.Context(), SubmitInput{Applicant: api.applicant(r), ServiceCode: body.Service,
 		FormVersion: body.FormVersion, Answers: body.Answers, IdempotencyKey: body.IdempotencyKey, Channel: ChannelOnline,
-		Signature: body.Signature,
-		Locale:    web.Locale(r.Context())})
+		Signature: body.Signature, FeeExempt: body.FeeExempt,
+		Locale: web.Locale(r.Context())})
 	if err != nil {
 		return err
 	}

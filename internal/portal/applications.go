@@ -25,20 +25,21 @@ import (
 
 // Message keys of the applications' errors.
 const (
-	MsgNoService       = "portal.application.no_service"  // no such service, or not one that takes applications online
-	MsgStaleForm       = "portal.application.stale_form"  // the form changed since the applicant opened it
-	MsgIdempotencyKey  = "portal.application.idempotency" // a missing or too long idempotency key
-	MsgKeyReused       = "portal.application.key_reused"  // the key was used for another service's application
-	MsgNoApplication   = "portal.application.not_found"   // no such application of this applicant
-	MsgChannel         = "portal.application.channel"     // not online or psc, or psc without an operator
-	MsgInvalidAnswers  = "portal.application.invalid"     // some answers are wrong; see the field messages
-	MsgAttachment      = "portal.application.attachment"  // an attached file that is not the applicant's
-	startProcessJob    = "portal.start_process"           // job kind
-	maxIdempotencyKey  = 100                              // characters
-	submittedSubject   = "portal.application.submitted"   // event subject, after the outbox prefix
-	notifySubmitted    = "application.submitted"          // the applicant is told of it
-	eventSubmitted     = "submitted"                      // timeline: the application arrived
-	eventProcessStarts = "process_started"                // timeline: the agency's process started
+	MsgNoService       = "portal.application.no_service"   // no such service, or not one that takes applications online
+	MsgStaleForm       = "portal.application.stale_form"   // the form changed since the applicant opened it
+	MsgIdempotencyKey  = "portal.application.idempotency"  // a missing or too long idempotency key
+	MsgKeyReused       = "portal.application.key_reused"   // the key was used for another service's application
+	MsgNoApplication   = "portal.application.not_found"    // no such application of this applicant
+	MsgChannel         = "portal.application.channel"      // not online or psc, or psc without an operator
+	MsgInvalidAnswers  = "portal.application.invalid"      // some answers are wrong; see the field messages
+	MsgAttachment      = "portal.application.attachment"   // an attached file that is not the applicant's
+	MsgNoExemption     = "portal.application.no_exemption" // an exemption claimed from a fee that has none
+	startProcessJob    = "portal.start_process"            // job kind
+	maxIdempotencyKey  = 100                               // characters
+	submittedSubject   = "portal.application.submitted"    // event subject, after the outbox prefix
+	notifySubmitted    = "application.submitted"           // the applicant is told of it
+	eventSubmitted     = "submitted"                       // timeline: the application arrived
+	eventProcessStarts = "process_started"                 // timeline: the agency's process started
 )
 
 // Statuses of an application, as its applicant reads them.
@@ -73,6 +74,9 @@ type ServiceInfo struct {
 	TermDays int
 	// Fee is what an application costs, in tiyin; 0 for a free service.
 	Fee int64
+	// Exemptions names, by language, who the passport exempts from the
+	// fee; empty when nobody is.
+	Exemptions map[i18n.Locale]string
 	// SignatureRequired says applications must be signed by the
 	// applicant (see SignedContent).
 	SignatureRequired bool
@@ -177,6 +181,9 @@ type SubmitInput struct {
 	// Signature is the applicant's detached CAdES signature of
 	// SignedContent of the clean answers; empty for an unsigned one.
 	Signature []byte
+	// FeeExempt says the applicant claims an exemption from the fee that
+	// the passport lists; no invoice is made and the officer checks it.
+	FeeExempt bool
 }
 
 // Org is an organisation a representative applies for.
@@ -218,6 +225,8 @@ type Application struct {
 	// SignedBy names the certificate of the applicant's signature; empty
 	// for an unsigned application.
 	SignedBy string
+	// FeeExempt says the applicant claimed an exemption from the fee.
+	FeeExempt bool
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -373,6 +382,12 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: StatusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
 		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee, SignedBy: signedBy}
+	if in.FeeExempt {
+		if app.Fee == 0 || len(info.Exemptions) == 0 {
+			return nil, apperr.Invalid(MsgNoExemption, map[string]string{"fee_exempt": MsgNoExemption})
+		}
+		app.Fee, app.FeeExempt = 0, true
+	}
 	if in.Org != nil {
 		app.OrgID, app.OrgName = in.Org.ID, in.Org.Name
 	}
@@ -393,6 +408,11 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 			app.AgencyID, app.FormVersion, string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now,
 			string(prefilled), app.OrgID, app.OrgName, due, base64.StdEncoding.EncodeToString(in.Signature), signedBy); err != nil {
 			return err
+		}
+		if app.FeeExempt {
+			if _, err := tx.ExecContext(ctx, `UPDATE portal_applications SET fee_exempt = TRUE WHERE id = $1`, app.ID); err != nil {
+				return err
+			}
 		}
 		if app.Fee > 0 {
 			if a.Invoices == nil {
@@ -476,7 +496,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating, signed_by`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating, signed_by, fee_exempt`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
@@ -487,7 +507,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*Application, error) 
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
 		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
-		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating, &app.SignedBy); err != nil {
+		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating, &app.SignedBy, &app.FeeExempt); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()

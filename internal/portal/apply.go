@@ -65,6 +65,10 @@ type checkView struct {
 	SignatureRequired bool
 	// SignError is why the signature sent was refused.
 	SignError string
+	// FeeSum is the fee in whole soʻm (0 for none), and Exemptions who
+	// the passport exempts from it, in the page's language.
+	FeeSum     int64
+	Exemptions string
 }
 
 // draftOf loads the signed-in applicant's draft of the request's {id},
@@ -278,6 +282,10 @@ func (p applyPages) renderCheck(w http.ResponseWriter, r *http.Request, extra ma
 		v.SignContent = base64.StdEncoding.EncodeToString(content)
 		v.SignatureRequired = info.SignatureRequired && who.Operator == ""
 	}
+	v.FeeSum = info.Fee / 100
+	if info.Fee > 0 {
+		v.Exemptions = info.Exemptions[loc]
+	}
 	v.SignError = extra["signature"]
 	status := http.StatusOK
 	if len(errs) > 0 || v.SignError != "" {
@@ -307,7 +315,7 @@ func (p applyPages) submit(w http.ResponseWriter, r *http.Request) error {
 	}
 	app, err := p.apps.Submit(ctx, SubmitInput{Applicant: who, ServiceCode: d.ServiceCode, FormVersion: d.FormVersion,
 		Answers: d.Answers, IdempotencyKey: d.ID, Channel: who.channel(), OperatorID: who.Operator, Locale: web.Locale(ctx), Org: who.Org,
-		Prefilled: d.Prefill.Fields, DraftID: d.ID, Signature: sig})
+		Prefilled: d.Prefill.Fields, DraftID: d.ID, Signature: sig, FeeExempt: r.PostFormValue("fee_exempt") == "true"})
 	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID && e.Fields["signature"] != "" {
 		return p.renderCheck(w, r, e.Fields)
 	}

@@ -70,6 +70,11 @@ func TestSignedApplications(t *testing.T) {
 		if got, _ := apps.Find(ctx, aziz.UserID, app.ID); got.SignedBy != "signer "+aziz.PINFL {
 			t.Errorf("SignedBy = %q", got.SignedBy)
 		}
+		exempt := in("k-exempt", append([]byte(aziz.PINFL), content...))
+		exempt.FeeExempt = true
+		if _, err := apps.Submit(ctx, exempt); apperr.As(err) == nil || apperr.As(err).Fields["fee_exempt"] != portal.MsgNoExemption {
+			t.Errorf("an exemption from no fee: %v", err)
+		}
 		psc := in("k-psc", nil)
 		psc.Channel, psc.OperatorID = portal.ChannelPSC, "operator-1"
 		if _, err := apps.Submit(ctx, psc); err != nil {
