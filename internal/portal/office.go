@@ -107,22 +107,34 @@ func (a *Applications) timelineOf(ctx context.Context, id string) ([]TimelineEnt
 	return a.Timeline(ctx, applicant, id)
 }
 
+// application is the application of the request's {number}, with the
+// applicant's PINFL, for the signed-in officer of its agency; an officer
+// of another agency gets ENOTFOUND, as for a number that does not exist.
+func (p officePages) application(r *http.Request) (Officer, *Application, string, error) {
+	ctx := r.Context()
+	officer, ok := p.office.Officer(ctx)
+	if !ok {
+		return Officer{}, nil, "", apperr.New(apperr.EFORBIDDEN, "error.forbidden")
+	}
+	app, pinfl, err := p.apps.ByNumber(ctx, r.PathValue("number"))
+	if err != nil {
+		return Officer{}, nil, "", err
+	}
+	if !p.office.MayProcess(ctx, app.AgencyID) {
+		return Officer{}, nil, "", apperr.New(apperr.ENOTFOUND, MsgNoApplication)
+	}
+	return officer, app, pinfl, nil
+}
+
 // showApplication shows the application to an officer of its agency, and
 // records the view, with the task as its purpose, in the citizen's data
 // tracker. An officer of another agency gets 404, as for a number that
 // does not exist.
 func (p officePages) showApplication(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	officer, ok := p.office.Officer(ctx)
-	if !ok {
-		return apperr.New(apperr.EFORBIDDEN, "error.forbidden")
-	}
-	app, pinfl, err := p.apps.ByNumber(ctx, r.PathValue("number"))
+	officer, app, pinfl, err := p.application(r)
 	if err != nil {
 		return err
-	}
-	if !p.office.MayProcess(ctx, app.AgencyID) {
-		return apperr.New(apperr.ENOTFOUND, MsgNoApplication)
 	}
 	loc := web.Locale(ctx)
 	v := officeView{Application: app, Sources: map[string]string{}, Changed: map[string]bool{}}
@@ -177,16 +189,9 @@ func (a *Applications) OfficeRoutes(r *web.Router, rd *web.Renderer, perm web.Pe
 // to it, recording the view in the citizen's data tracker first.
 func (p officePages) showFile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	officer, ok := p.office.Officer(ctx)
-	if !ok {
-		return apperr.New(apperr.EFORBIDDEN, "error.forbidden")
-	}
-	app, pinfl, err := p.apps.ByNumber(ctx, r.PathValue("number"))
+	officer, app, pinfl, err := p.application(r)
 	if err != nil {
 		return err
-	}
-	if !p.office.MayProcess(ctx, app.AgencyID) {
-		return apperr.New(apperr.ENOTFOUND, MsgNoApplication)
 	}
 	f, err := p.apps.Forms.Form(ctx, app.ServiceCode, app.FormVersion)
 	if err != nil {
