@@ -33,16 +33,7 @@ func TestBrowserESignature(t *testing.T) {
 	text := func(sel string) string { return eval[string](t, ctx, `document.querySelector("`+sel+`").textContent`) }
 
 	signInTwoStep(t, ctx, n.base, "+998901000001", "/profile/certificates")
-	do(t, ctx,
-		chromedp.WaitEnabled(chromedp.CSS("#key-password")),
-		chromedp.SendKeys(chromedp.CSS("#key-password"), "Kalit-parol-2026"),
-		chromedp.SendKeys(chromedp.CSS("#key-password-again"), "Kalit-parol-2026"),
-		chromedp.Click(chromedp.CSS(`#certificate-enrol button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#certificate-key-file")),
-	)
-	if s := text("#certificate-enrol-status"); !strings.Contains(s, "kept in this browser") {
-		t.Fatalf("enrolment: %q", s)
-	}
+	enrolKey(t, ctx)
 	do(t, ctx, chromedp.Navigate(n.base+"/profile/certificates"), chromedp.WaitVisible(chromedp.CSS("table")))
 	if rows := eval[int](t, ctx, `document.querySelectorAll("tbody tr").length`); rows != 1 || !strings.Contains(text("tbody tr"), "valid") {
 		t.Errorf("certificates listed: %d", rows)
@@ -98,6 +89,22 @@ func TestBrowserESignature(t *testing.T) {
 	}
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+// enrolKey makes a key in the browser on the open certificates page and
+// gets its certificate, which the page says it keeps in this browser.
+func enrolKey(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.WaitEnabled(chromedp.CSS("#key-password")),
+		chromedp.SendKeys(chromedp.CSS("#key-password"), "Kalit-parol-2026"),
+		chromedp.SendKeys(chromedp.CSS("#key-password-again"), "Kalit-parol-2026"),
+		chromedp.Click(chromedp.CSS(`#certificate-enrol button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#certificate-key-file")),
+	)
+	if s := eval[string](t, ctx, `document.querySelector("#certificate-enrol-status").textContent`); !strings.Contains(s, "kept in this browser") {
+		t.Fatalf("enrolment: %q", s)
 	}
 }
 
