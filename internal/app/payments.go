@@ -20,14 +20,7 @@ func (a *App) usePayments(secret []byte, base string) (*payments.Service, error)
 	if err != nil {
 		return nil, err
 	}
-	user := func(ctx context.Context) (string, bool) {
-		p := identity.FromContext(ctx)
-		if p == nil {
-			return "", false
-		}
-		return p.User.ID, true
-	}
-	svc.Routes(a.Web.Router(), identity.PermSelf, user)
+	svc.Routes(a.Web.Router(), identity.PermSelf, signedIn)
 	if !a.cfg.Demo {
 		return svc, nil
 	}
@@ -38,7 +31,7 @@ func (a *App) usePayments(secret []byte, base string) (*payments.Service, error)
 		return nil, err
 	}
 	svc.AddProvider(demo)
-	svc.DemoRoutes(a.Web.Router(), identity.PermSelf, user, demo)
+	svc.DemoRoutes(a.Web.Router(), identity.PermSelf, signedIn, demo)
 	return svc, nil
 }
 

@@ -151,3 +151,33 @@ func finishDuplicateDraft(t *testing.T, v *visitor, draft string) {
 		t.Fatalf("the delivery step: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+// TestUploadAPI uploads files as the mobile app does: an image declared as
+// a PDF is refused as a problem, a PDF comes back with the reference a
+// form's file field takes, which only its owner downloads.
+func TestUploadAPI(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := newVisitor(t, n.base)
+	v.login("+998901000001", identity.DemoPassword, "/profile")
+	if resp, body := v.postFile("/profile", "/api/v1/uploads", nil, "file", "qaror.pdf", "application/pdf", pngHeader); resp.StatusCode != 400 ||
+		resp.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(body, "PNG") {
+		t.Errorf("an image posing as a PDF: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body := v.postFile("/profile", "/api/v1/uploads", nil, "file", "qaror.pdf", "application/pdf", []byte(tinyPDF))
+	m := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(body)
+	if resp.StatusCode != 201 || m == nil || !strings.Contains(body, `"content_type":"application/pdf"`) {
+		t.Fatalf("a PDF: %d %s", resp.StatusCode, body)
+	}
+	if resp, file := v.get("/uploads/" + m[1]); resp.StatusCode != 200 || file != tinyPDF {
+		t.Errorf("the owner downloads it: %d", resp.StatusCode)
+	}
+	if resp, _ := malika(t, n).get("/uploads/" + m[1]); resp.StatusCode != 404 {
+		t.Errorf("Malika downloads it: %d", resp.StatusCode)
+	}
+	if resp, _ := newVisitor(t, n.base).postFile("/login", "/api/v1/uploads", nil, "file", "a.pdf", "application/pdf", []byte(tinyPDF)); resp.StatusCode != 401 {
+		t.Errorf("anonymous upload: %d", resp.StatusCode)
+	}
+}

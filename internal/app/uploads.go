@@ -13,20 +13,18 @@ import (
 // useUploads sets up the attachments of applications: files up to the
 // request body limit less a megabyte for the rest of the form, checked by
 // their bytes and by the built-in scan for the EICAR test file (a real
-// scanner plugs in as uploads.Scanner), with the owner's download route.
+// scanner plugs in as uploads.Scanner), with the owner's download route and
+// the API's upload.
 func (a *App) useUploads() (*uploads.Service, error) {
 	svc, err := uploads.New(a.DB, a.Blob, a.clock, a.log, uploads.Config{MaxSize: a.cfg.MaxBodyBytes - 1<<20,
 		Scanner: uploads.EICAR{}})
 	if err != nil {
 		return nil, err
 	}
-	svc.Routes(a.Web.Router(), identity.PermSelf, func(ctx context.Context) (string, bool) {
-		p := identity.FromContext(ctx)
-		if p == nil {
-			return "", false
-		}
-		return p.User.ID, true
-	})
+	svc.Routes(a.Web.Router(), identity.PermSelf, signedIn)
+	if err := svc.APIRoutes(a.Web, identity.PermSelf, signedIn); err != nil {
+		return nil, err
+	}
 	a.uploads = svc
 	return svc, nil
 }
@@ -58,4 +56,14 @@ func (u applicationAttachments) Serve(w http.ResponseWriter, r *http.Request, re
 	}
 	u.svc.Serve(w, r, f, body)
 	return nil
+}
+
+// signedIn is the account ID of the request's signed-in person, for the
+// modules that serve people their own things; false for nobody.
+func signedIn(ctx context.Context) (string, bool) {
+	p := identity.FromContext(ctx)
+	if p == nil {
+		return "", false
+	}
+	return p.User.ID, true
 }

@@ -231,7 +231,9 @@ func (p applyPages) readStep(w http.ResponseWriter, r *http.Request, d *Draft, f
 		}
 		ref, err := p.store(r, d.ApplicantID, posted[0])
 		if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
-			errs[name] = e.Message
+			// The reason takes arguments (the size limit, the types
+			// allowed): the field shows it already in words.
+			errs[name] = p.rd.T(web.Locale(r.Context()), e.Message, e.Args...)
 			r.PostForm.Set(name, kept)
 			continue
 		}

@@ -14,7 +14,7 @@ func TestEveryMessageIsTranslated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{uploads.MsgTooLargeMB, uploads.MsgTooLargeKB, uploads.MsgEmpty, uploads.MsgType,
-		uploads.MsgMismatch, uploads.MsgInfected, uploads.MsgUnknown, uploads.MsgClaimed, "error.not_found"} {
+		uploads.MsgMismatch, uploads.MsgInfected, uploads.MsgUnknown, uploads.MsgClaimed, uploads.MsgNoFile, "error.not_found"} {
 		if !b.Has(k) {
 			t.Errorf("message %q has no translation", k)
 		}
