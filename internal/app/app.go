@@ -95,7 +95,10 @@ type App struct {
 	// until a consumer gateway is known.
 	busClient atomic.Pointer[bus.Client]
 	// uploads keeps applications' attachments.
-	uploads    *uploads.Service
+	uploads *uploads.Service
+	// who tells who applies in a request: the signed-in person, or the
+	// citizen a public service centre's operator serves.
+	who        applicants
 	busMetrics *gateway.Metrics
 	demoBus    *demoBus
 
@@ -377,7 +380,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err := psc.Routes(a.Web.Router(), a.Web.Renderer(), identity.PermAssistCitizen, pscOperators{}); err != nil {
 		return nil, err
 	}
-	who := applicants{psc: psc}
+	a.who = applicants{psc: psc}
+	who := a.who
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, who); err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (a *App) usePayments(secret []byte, base string) (*payments.Service, error)
 	if err != nil {
 		return nil, err
 	}
-	svc.Routes(a.Web.Router(), identity.PermSelf, signedIn)
+	svc.Routes(a.Web.Router(), identity.PermSelf, a.applicantID)
 	if !a.cfg.Demo {
 		return svc, nil
 	}
@@ -31,7 +31,7 @@ func (a *App) usePayments(secret []byte, base string) (*payments.Service, error)
 		return nil, err
 	}
 	svc.AddProvider(demo)
-	svc.DemoRoutes(a.Web.Router(), identity.PermSelf, signedIn, demo)
+	svc.DemoRoutes(a.Web.Router(), identity.PermSelf, a.applicantID, demo)
 	return svc, nil
 }
 

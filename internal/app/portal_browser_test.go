@@ -43,105 +43,9 @@ func TestBrowserCitizenApplies(t *testing.T) {
 		t.Errorf("the application is not signed by Aziz: %q %v", signedBy, err)
 	}
 
-	// The fee: from the application to the receipt, the demo gateway and its bank page.
-	if fee := w.text(`main .notice a.button[href$="/receipt"]`); fee != "Pay now" {
-		t.Fatalf("the application page does not ask for the fee (%q):\n%s", fee, w.mainText())
-	}
-	demoGateway := `form[action^="/payments/checkout/"]:has(input[name="provider"][value="demo"]) button[type="submit"]`
-	w.click(`main .notice a.button[href$="/receipt"]`, demoGateway)
-	if h1 := w.text("main h1"); h1 != "Invoice" {
-		t.Errorf("receipt page before paying: %q", h1)
-	}
-	if gateway := w.text(demoGateway); gateway != "Demo payment system" {
-		t.Errorf("the gateway's button: %q", gateway)
-	}
-	w.click(demoGateway, `button[name="action"][value="pay"]`)
-	if pay := w.text(`button[name="action"][value="pay"]`); !strings.HasPrefix(pay, "Pay UZS") {
-		t.Errorf("the bank's button: %q", pay)
-	}
-	w.click(`button[name="action"][value="pay"]`, "main h1")
-	w.reloadUntil("the receipt to show the payment", "main h1", func() bool {
-		return w.text("main h1") == "Payment receipt" && strings.Contains(w.text("main .notice"), "Payment received.")
-	})
-	if !strings.HasPrefix(w.location(), "/payments/") || !strings.Contains(w.text("main .summary-list"), "Paid") {
-		t.Errorf("the receipt at %s:\n%s", w.location(), w.mainText())
-	}
-	// Nodira, in a browser of her own, takes it from her inbox and
-	// approves it.
-	nctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	defer cancel()
-	// The tab is made by a first run without a deadline: a run that times
-	// out would close it.
-	if err := chromedp.Do(nctx); err != nil {
-		t.Fatal(err)
-	}
-	aziz2 := w
-	w = &walker{t: t, ctx: nctx, base: n.base}
-	w.signIn("+998901000011")
-	w.open("/work", "main h1")
-	caseLink := `main a[href="/office/applications/` + number + `"]`
-	w.reloadUntil("the application in Nodira's inbox", "main h1", func() bool { return w.count(caseLink) > 0 })
-	w.click(caseLink, `button[name="action"][value="claim"]`)
-	if h1 := w.text("main h1"); !strings.Contains(h1, number) || w.text(`button[name="action"][value="claim"]`) != "Take this application" {
-		t.Errorf("the officer's page: h1 %q", h1)
-	}
-	w.click(`button[name="action"][value="claim"]`, `input[name="decision"][value="approve"]`)
-	if label := w.text(`label[for="decision"]`); label != "Approve" {
-		t.Errorf("the first decision is %q", label)
-	}
-	w.do("choose approve", chromedp.Click(chromedp.CSS(`input[name="decision"][value="approve"]`)))
-	w.click(`form:has(input[name="action"][value="complete"]) button[type="submit"]`, "main h1")
-	if w.count(`input[name="action"][value="complete"]`) > 0 || w.count(".error-summary") > 0 {
-		t.Errorf("the decision was not taken:\n%s", w.mainText())
-	}
-
-	// Aziz is told (in his account's language, Uzbek, whatever the page's),
-	// and finds the result.
-	w = aziz2
-	w.open("/account/notifications", "main h1")
-	w.reloadUntil("Aziz's notices of the approval and the result", "main h1", func() bool {
-		inbox := w.text("main .inbox")
-		return strings.Contains(inbox, "Arizangiz maʼqullandi: "+number) && strings.Contains(inbox, "Xizmat natijasi tayyor: "+number)
-	})
-	w.open("/account/applications", "main h1")
-	mine := `main table a[href^="/account/applications/"]`
-	if got := w.text(mine); got != number {
-		t.Fatalf("My applications lists %q, want %s:\n%s", got, number, w.mainText())
-	}
-	w.click(mine, "main .status")
-	if status := w.text("main .status"); status != "Result ready" {
-		t.Errorf("status %q", status)
-	}
-	pdf := `main a[href$="/result/document.pdf"]`
-	if w.text(pdf) != "Download the document (PDF)" {
-		t.Fatalf("no result to download:\n%s", w.mainText())
-	}
-	got := w.fetch(w.attr(pdf, "href"))
-	if got.Status != 200 || got.Type != "application/pdf" || got.Head != "%PDF-" {
-		t.Errorf("the PDF: %+v", got)
-	}
-	appPage := w.location()
-	w.click(`main a[href^="/results/"]`, "main .notice h2")
-	if !regexp.MustCompile(`^/results/[a-z0-9]+$`).MatchString(w.location()) || w.text("main .notice h2") != "This document is genuine" ||
-		!strings.Contains(w.text("main"), number) || !strings.Contains(w.text("main"), "Saidova") {
-		t.Errorf("the verification page %s:\n%s", w.location(), w.mainText())
-	}
-	w.back(appPage, "#rating-5")
-	w.clickAt("#rating-5")
-	w.clickAt("#comment")
-	w.typeKeys("Tez va qulay.")
-	w.eval(`document.documentElement.setAttribute("data-left", "")`, nil)
-	w.clickAt(`form[action$="/rating"] button[type="submit"]`)
-	w.do("send the rating", chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) main .status`)))
-	if main := w.text("main"); !strings.Contains(main, "Thank you! You rated the service 5 out of 5.") || w.count("#rating-5") > 0 {
-		t.Errorf("after rating:\n%s", main)
-	}
-	var rating int
-	var comment string
-	if err := n.app.DB.Reader().QueryRowContext(context.Background(), `SELECT rating, rating_comment FROM portal_applications WHERE number = $1`,
-		number).Scan(&rating, &comment); err != nil || rating != 5 || comment != "Tez va qulay." {
-		t.Errorf("the rating kept: %d %q %v", rating, comment, err)
-	}
+	w.payFee()
+	w.approveAsNodira(number)
+	w.resultAndRating(n, number)
 	if p := problems(); len(p) > 0 {
 		t.Errorf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
@@ -149,8 +53,10 @@ func TestBrowserCitizenApplies(t *testing.T) {
 
 // TestBrowserPSCOperatorApplies is the same application made at a public
 // service centre: Zarina identifies Aziz by his PINFL and the code texted
-// to him, finds the service and applies for him with his own data; Aziz
-// then finds the application in his cabinet, sent through the centre.
+// to him, finds the service, applies for him with his own data and takes
+// the fee at the counter; Nodira approves; Aziz then finds the
+// application in his cabinet, sent through the centre, downloads and
+// checks the signed result and rates the service.
 func TestBrowserPSCOperatorApplies(t *testing.T) {
 	ctx, problems := browser(t)
 	n := startNode(t, testConfig(t, ""))
@@ -191,6 +97,9 @@ func TestBrowserPSCOperatorApplies(t *testing.T) {
 	if channel := w.definition("Sent through"); channel != "A public service centre" {
 		t.Errorf("the operator's application page: sent through %q", channel)
 	}
+	// Aziz pays at the counter; the officer decides.
+	w.payFee()
+	w.approveAsNodira(number)
 	w.signOut()
 
 	w.signIn("+998901000001")
@@ -203,6 +112,7 @@ func TestBrowserPSCOperatorApplies(t *testing.T) {
 	if channel := w.definition("Sent through"); channel != "A public service centre" {
 		t.Errorf("Aziz's application page: sent through %q:\n%s", channel, w.mainText())
 	}
+	w.resultAndRating(n, number)
 	if got := w.definition("Application number"); got != number {
 		t.Errorf("Aziz's application page: number %q, want %s", got, number)
 	}
@@ -505,4 +415,118 @@ func (w *walker) fetch(href string) fetched {
 		const head = new Uint8Array(await r.arrayBuffer()).slice(0, 5);
 		return {Status: r.status, Type: r.headers.get("Content-Type") || "", Head: String.fromCharCode(...head)}; })()`, &f)
 	return f
+}
+
+// payFee pays the fee of the application whose page is open, from its
+// "Pay now" to the receipt, through the demo gateway and its bank page.
+func (w *walker) payFee() {
+	w.t.Helper()
+	t := w.t
+	if fee := w.text(`main .notice a.button[href$="/receipt"]`); fee != "Pay now" {
+		t.Fatalf("the application page does not ask for the fee (%q):\n%s", fee, w.mainText())
+	}
+	demoGateway := `form[action^="/payments/checkout/"]:has(input[name="provider"][value="demo"]) button[type="submit"]`
+	w.click(`main .notice a.button[href$="/receipt"]`, demoGateway)
+	if h1 := w.text("main h1"); h1 != "Invoice" {
+		t.Errorf("receipt page before paying: %q", h1)
+	}
+	if gateway := w.text(demoGateway); gateway != "Demo payment system" {
+		t.Errorf("the gateway's button: %q", gateway)
+	}
+	w.click(demoGateway, `button[name="action"][value="pay"]`)
+	if pay := w.text(`button[name="action"][value="pay"]`); !strings.HasPrefix(pay, "Pay UZS") {
+		t.Errorf("the bank's button: %q", pay)
+	}
+	w.click(`button[name="action"][value="pay"]`, "main h1")
+	w.reloadUntil("the receipt to show the payment", "main h1", func() bool {
+		return w.text("main h1") == "Payment receipt" && strings.Contains(w.text("main .notice"), "Payment received.")
+	})
+	if !strings.HasPrefix(w.location(), "/payments/") || !strings.Contains(w.text("main .summary-list"), "Paid") {
+		t.Errorf("the receipt at %s:\n%s", w.location(), w.mainText())
+	}
+}
+
+// approveAsNodira has Nodira, the Ministry of Justice's officer, in a
+// browser of her own, take the application from her inbox and approve it.
+func (w *walker) approveAsNodira(number string) {
+	w.t.Helper()
+	t := w.t
+	nctx, cancel := chromedp.NewContext(w.ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	// The tab is made by a first run without a deadline: a run that times
+	// out would close it.
+	if err := chromedp.Do(nctx); err != nil {
+		t.Fatal(err)
+	}
+	w = &walker{t: t, ctx: nctx, base: w.base}
+	w.signIn("+998901000011")
+	w.open("/work", "main h1")
+	caseLink := `main a[href="/office/applications/` + number + `"]`
+	w.reloadUntil("the application in Nodira's inbox", "main h1", func() bool { return w.count(caseLink) > 0 })
+	w.click(caseLink, `button[name="action"][value="claim"]`)
+	if h1 := w.text("main h1"); !strings.Contains(h1, number) || w.text(`button[name="action"][value="claim"]`) != "Take this application" {
+		t.Errorf("the officer's page: h1 %q", h1)
+	}
+	w.click(`button[name="action"][value="claim"]`, `input[name="decision"][value="approve"]`)
+	if label := w.text(`label[for="decision"]`); label != "Approve" {
+		t.Errorf("the first decision is %q", label)
+	}
+	w.do("choose approve", chromedp.Click(chromedp.CSS(`input[name="decision"][value="approve"]`)))
+	w.click(`form:has(input[name="action"][value="complete"]) button[type="submit"]`, "main h1")
+	if w.count(`input[name="action"][value="complete"]`) > 0 || w.count(".error-summary") > 0 {
+		t.Errorf("the decision was not taken:\n%s", w.mainText())
+	}
+}
+
+// resultAndRating has Aziz, in this browser, find the notices of the
+// approval and the result, download the signed PDF, check it on its
+// verification page and rate the service.
+func (w *walker) resultAndRating(n *node, number string) {
+	w.t.Helper()
+	t := w.t
+	// Aziz is told in his account's language, Uzbek, whatever the page's.
+	w.open("/account/notifications", "main h1")
+	w.reloadUntil("Aziz's notices of the approval and the result", "main h1", func() bool {
+		inbox := w.text("main .inbox")
+		return strings.Contains(inbox, "Arizangiz maʼqullandi: "+number) && strings.Contains(inbox, "Xizmat natijasi tayyor: "+number)
+	})
+	w.open("/account/applications", "main h1")
+	mine := `main table a[href^="/account/applications/"]`
+	if got := w.text(mine); got != number {
+		t.Fatalf("My applications lists %q, want %s:\n%s", got, number, w.mainText())
+	}
+	w.click(mine, "main .status")
+	if status := w.text("main .status"); status != "Result ready" {
+		t.Errorf("status %q", status)
+	}
+	pdf := `main a[href$="/result/document.pdf"]`
+	if w.text(pdf) != "Download the document (PDF)" {
+		t.Fatalf("no result to download:\n%s", w.mainText())
+	}
+	got := w.fetch(w.attr(pdf, "href"))
+	if got.Status != 200 || got.Type != "application/pdf" || got.Head != "%PDF-" {
+		t.Errorf("the PDF: %+v", got)
+	}
+	appPage := w.location()
+	w.click(`main a[href^="/results/"]`, "main .notice h2")
+	if !regexp.MustCompile(`^/results/[a-z0-9]+$`).MatchString(w.location()) || w.text("main .notice h2") != "This document is genuine" ||
+		!strings.Contains(w.text("main"), number) || !strings.Contains(w.text("main"), "Saidova") {
+		t.Errorf("the verification page %s:\n%s", w.location(), w.mainText())
+	}
+	w.back(appPage, "#rating-5")
+	w.clickAt("#rating-5")
+	w.clickAt("#comment")
+	w.typeKeys("Tez va qulay.")
+	w.eval(`document.documentElement.setAttribute("data-left", "")`, nil)
+	w.clickAt(`form[action$="/rating"] button[type="submit"]`)
+	w.do("send the rating", chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) main .status`)))
+	if main := w.text("main"); !strings.Contains(main, "Thank you! You rated the service 5 out of 5.") || w.count("#rating-5") > 0 {
+		t.Errorf("after rating:\n%s", main)
+	}
+	var rating int
+	var comment string
+	if err := n.app.DB.Reader().QueryRowContext(context.Background(), `SELECT rating, rating_comment FROM portal_applications WHERE number = $1`,
+		number).Scan(&rating, &comment); err != nil || rating != 5 || comment != "Tez va qulay." {
+		t.Errorf("the rating kept: %d %q %v", rating, comment, err)
+	}
 }

@@ -93,10 +93,17 @@ func TestPSCApplies(t *testing.T) {
 			t.Error("Aziz's cabinet does not show the centre's application")
 		}
 
-		// Once the service ends, the operator acts for nobody else.
+		// While serving him the operator takes his fee; once the service
+		// ends, the operator acts for nobody else.
+		receipt := "/payments/" + list[0].InvoiceID + "/receipt"
+		if resp, _ := op.get(receipt); resp.StatusCode != 200 {
+			t.Errorf("the operator opens Aziz's invoice while serving him: %d", resp.StatusCode)
+		}
 		op.post("/psc", "/psc/end", url.Values{})
-		if resp, _ := op.get(appPath); resp.StatusCode != 404 {
-			t.Errorf("the operator reads Aziz's application after the service: %d", resp.StatusCode)
+		for _, path := range []string{appPath, receipt} {
+			if resp, _ := op.get(path); resp.StatusCode != 404 {
+				t.Errorf("the operator reads %s after the service: %d", path, resp.StatusCode)
+			}
 		}
 	})
 }

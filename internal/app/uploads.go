@@ -21,8 +21,8 @@ func (a *App) useUploads() (*uploads.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc.Routes(a.Web.Router(), identity.PermSelf, signedIn)
-	if err := svc.APIRoutes(a.Web, identity.PermSelf, signedIn); err != nil {
+	svc.Routes(a.Web.Router(), identity.PermSelf, a.applicantID)
+	if err := svc.APIRoutes(a.Web, identity.PermSelf, a.applicantID); err != nil {
 		return nil, err
 	}
 	a.uploads = svc
@@ -58,12 +58,11 @@ func (u applicationAttachments) Serve(w http.ResponseWriter, r *http.Request, re
 	return nil
 }
 
-// signedIn is the account ID of the request's signed-in person, for the
-// modules that serve people their own things; false for nobody.
-func signedIn(ctx context.Context) (string, bool) {
-	p := identity.FromContext(ctx)
-	if p == nil {
-		return "", false
-	}
-	return p.User.ID, true
+// applicantID is the account whose invoices and files a request may see:
+// the signed-in person's, or that of the citizen a public service centre's
+// operator serves; false for nobody. The applicants are known once the
+// applications are set up, before the node serves.
+func (a *App) applicantID(ctx context.Context) (string, bool) {
+	who, ok := a.who.Applicant(ctx)
+	return who.UserID, ok
 }
