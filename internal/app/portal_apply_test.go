@@ -139,8 +139,18 @@ func TestApplyOnline(t *testing.T) {
 		if _, page := v.get("/account/applications"); !strings.Contains(page, number[1]) || strings.Contains(page, "/drafts/"+draft) {
 			t.Error("the cabinet does not list the application alone")
 		}
-		if list, err := n.app.Applications.List(context.Background(), userIDOf(t, n, aziz.PINFL), 10); err != nil || len(list) != 1 {
+		if list, err := n.app.Applications.List(context.Background(), userIDOf(t, n, aziz.PINFL), 10); err != nil || len(list) != 1 ||
+			list[0].Region != "tashkent_city" {
 			t.Errorf("applications: %d, %v", len(list), err)
+		}
+		// Statistics hear of it with its service, agency, channel and
+		// region (where the certificate is collected).
+		var payload string
+		if err := n.app.DB.Reader().QueryRowContext(context.Background(), `SELECT payload FROM events_outbox
+			WHERE subject LIKE '%portal.application.submitted' ORDER BY id DESC LIMIT 1`).Scan(&payload); err != nil ||
+			!strings.Contains(payload, `"region":"tashkent_city"`) || !strings.Contains(payload, `"channel":"online"`) ||
+			!strings.Contains(payload, `"service":"birth-certificate-duplicate"`) {
+			t.Errorf("the submitted event: %s %v", payload, err)
 		}
 		if resp, _ := malika.get(appPath); resp.StatusCode != 404 {
 			t.Errorf("Malika reads Aziz's application: %d", resp.StatusCode)

@@ -227,6 +227,9 @@ type Application struct {
 	SignedBy string
 	// FeeExempt says the applicant claimed an exemption from the fee.
 	FeeExempt bool
+	// Region is the region the application concerns, from the form's
+	// region fields; "" when the form names none.
+	Region string
 	// Replayed tells that Submit returned an application that the same
 	// idempotency key made before.
 	Replayed bool
@@ -381,7 +384,8 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	now := a.m.clock.Now().UTC().Truncate(time.Microsecond)
 	app := &Application{ID: db.NewID(), ApplicantID: in.Applicant.UserID, ServiceCode: in.ServiceCode, AgencyID: info.AgencyID,
 		FormVersion: in.FormVersion, Answers: clean, Status: StatusReceived, Channel: in.Channel, OperatorID: in.OperatorID,
-		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee, SignedBy: signedBy}
+		SubmittedAt: now, UpdatedAt: now, Prefilled: compareAnswers(in.Prefilled, clean), Fee: info.Fee, SignedBy: signedBy,
+		Region: f.Region(clean)}
 	if in.FeeExempt {
 		if app.Fee == 0 || len(info.Exemptions) == 0 {
 			return nil, apperr.Invalid(MsgNoExemption, map[string]string{"fee_exempt": MsgNoExemption})
@@ -403,10 +407,11 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 	err = a.m.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_applications (id, number, applicant_id, applicant_pinfl, service_code,
 			agency_id, form_version, answers, status, channel, operator_id, idempotency_key, process_key, process_instance, submitted_at,
-			updated_at, prefilled, org_id, org_name, due_at, signature, signed_by) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8, $9,
-			$10, $11, $12, '', $13, $13, $14, $15, $16, $17, $18, $19)`, app.ID, app.ApplicantID, in.Applicant.PINFL, app.ServiceCode,
-			app.AgencyID, app.FormVersion, string(answers), app.Status, app.Channel, app.OperatorID, key, info.ProcessKey, now,
-			string(prefilled), app.OrgID, app.OrgName, due, base64.StdEncoding.EncodeToString(in.Signature), signedBy); err != nil {
+			updated_at, prefilled, org_id, org_name, due_at, signature, signed_by, region) VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8,
+			$9, $10, $11, $12, '', $13, $13, $14, $15, $16, $17, $18, $19, $20)`, app.ID, app.ApplicantID, in.Applicant.PINFL,
+			app.ServiceCode, app.AgencyID, app.FormVersion, string(answers), app.Status, app.Channel, app.OperatorID, key,
+			info.ProcessKey, now, string(prefilled), app.OrgID, app.OrgName, due, base64.StdEncoding.EncodeToString(in.Signature),
+			signedBy, app.Region); err != nil {
 			return err
 		}
 		if app.FeeExempt {
@@ -456,7 +461,7 @@ func (a *Applications) Submit(ctx context.Context, in SubmitInput) (*Application
 			return err
 		}
 		if _, err := a.Outbox.Write(ctx, tx, a.Outbox.Subject(submittedSubject), map[string]any{"id": app.ID, "number": app.Number,
-			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "at": now}); err != nil {
+			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "region": app.Region, "at": now}); err != nil {
 			return err
 		}
 		return notice(ctx, tx, map[string]string{"reference": app.Number})
@@ -496,7 +501,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, id string, at time.Time, kind, de
 
 // applicationColumns are what scanApplication reads.
 const applicationColumns = `id, number, applicant_id, service_code, agency_id, form_version, answers, status, channel,
-	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating, signed_by, fee_exempt`
+	operator_id, process_instance, submitted_at, updated_at, prefilled, org_id, org_name, due_at, fee, invoice_id, rating, signed_by, fee_exempt, region`
 
 // scanApplication reads one row of applicationColumns.
 func scanApplication(row interface{ Scan(...any) error }) (*Application, error) {
@@ -507,7 +512,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*Application, error) 
 	)
 	if err := row.Scan(&app.ID, &app.Number, &app.ApplicantID, &app.ServiceCode, &app.AgencyID, &app.FormVersion, &answers,
 		&app.Status, &app.Channel, &app.OperatorID, &app.ProcessInstance, &app.SubmittedAt, &app.UpdatedAt, &prefilled,
-		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating, &app.SignedBy, &app.FeeExempt); err != nil {
+		&app.OrgID, &app.OrgName, &due, &app.Fee, &app.InvoiceID, &app.Rating, &app.SignedBy, &app.FeeExempt, &app.Region); err != nil {
 		return nil, err
 	}
 	app.SubmittedAt, app.UpdatedAt = app.SubmittedAt.UTC(), app.UpdatedAt.UTC()

@@ -57,7 +57,7 @@ func (a *Applications) Rate(ctx context.Context, applicant, id string, stars int
 			return err
 		}
 		_, err = a.Outbox.Write(ctx, tx, a.Outbox.Subject(ratedSubject), map[string]any{"id": app.ID, "number": app.Number,
-			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "rating": stars,
+			"service": app.ServiceCode, "agency": app.AgencyID, "channel": app.Channel, "region": app.Region, "rating": stars,
 			"comment": comment != "", "at": now})
 		return err
 	})
@@ -77,20 +77,20 @@ func (a *Applications) MarkOverdue(ctx context.Context) (int, error) {
 	for {
 		n := 0
 		err := a.m.db.Tx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT id, number, service_code, agency_id, channel, due_at FROM portal_applications
+			rows, err := tx.QueryContext(ctx, `SELECT id, number, service_code, agency_id, channel, region, due_at FROM portal_applications
 				WHERE overdue_at IS NULL AND due_at < $1 AND status NOT IN ($2, $3, $4) ORDER BY due_at LIMIT $5`,
 				now, StatusApproved, StatusRejected, StatusResultIssued, overdueBatch)
 			if err != nil {
 				return err
 			}
 			type late struct {
-				id, number, service, agency, channel string
-				due                                  time.Time
+				id, number, service, agency, channel, region string
+				due                                          time.Time
 			}
 			var found []late
 			for rows.Next() {
 				var l late
-				if err := rows.Scan(&l.id, &l.number, &l.service, &l.agency, &l.channel, &l.due); err != nil {
+				if err := rows.Scan(&l.id, &l.number, &l.service, &l.agency, &l.channel, &l.region, &l.due); err != nil {
 					rows.Close()
 					return err
 				}
@@ -104,8 +104,9 @@ func (a *Applications) MarkOverdue(ctx context.Context) (int, error) {
 					return err
 				}
 				if _, err := a.Outbox.Write(ctx, tx, a.Outbox.Subject(overdueSubject), map[string]any{"id": l.id,
-					"number": l.number, "service": l.service, "agency": l.agency, "channel": l.channel, "due": l.due.UTC(),
-					"at": now}); err != nil {
+					"number": l.number, "service": l.service, "agency": l.agency, "channel": l.channel, "region": l.region,
+					"due": l.due.UTC(),
+					"at":  now}); err != nil {
 					return err
 				}
 			}

@@ -73,10 +73,10 @@ func (a *Applications) SetStatus(ctx context.Context, number, status, detail, re
 		return apperr.New(apperr.EINVALID, MsgStatus)
 	}
 	var (
-		id, applicant, service, agency, channel, from string
+		id, applicant, service, agency, channel, region, from string
 	)
-	err := a.m.db.Reader().QueryRowContext(ctx, `SELECT id, applicant_id, service_code, agency_id, channel, status
-		FROM portal_applications WHERE number = $1`, number).Scan(&id, &applicant, &service, &agency, &channel, &from)
+	err := a.m.db.Reader().QueryRowContext(ctx, `SELECT id, applicant_id, service_code, agency_id, channel, region, status
+		FROM portal_applications WHERE number = $1`, number).Scan(&id, &applicant, &service, &agency, &channel, &region, &from)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.ENOTFOUND, MsgNoApplication)
 	}
@@ -98,7 +98,7 @@ func (a *Applications) SetStatus(ctx context.Context, number, status, detail, re
 			status, now, id); err != nil {
 			return err
 		}
-		data := map[string]any{"id": id, "number": number, "service": service, "agency": agency, "channel": channel,
+		data := map[string]any{"id": id, "number": number, "service": service, "agency": agency, "channel": channel, "region": region,
 			"from": from, "to": status, "at": now}
 		if _, err := a.Outbox.Write(ctx, tx, a.Outbox.Subject(statusSubject), data); err != nil {
 			return err

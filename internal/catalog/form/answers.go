@@ -229,3 +229,16 @@ func (f *Form) FileRefs(values map[string]any) []string {
 	}
 	return out
 }
+
+// Region returns the region an application with clean values concerns:
+// the answer of the first of the form's region fields (x-egov "region")
+// that has one, or "" when the form names none or none is answered.
+func (f *Form) Region(clean map[string]any) string {
+	for _, fl := range f.region {
+		v, _ := lookup(clean, fl)
+		if s, ok := v.(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}

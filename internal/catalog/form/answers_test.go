@@ -2,6 +2,7 @@ package form
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -104,5 +105,33 @@ func TestFileFields(t *testing.T) {
 	rows := f.Summary(map[string]any{"a": "x", "b": "y", "scan": "ref-1"}, i18n.En)
 	if r := rows[0].Rows[1]; !r.File || r.Value != "ref-1" {
 		t.Errorf("file row %+v", r)
+	}
+}
+
+func TestRegion(t *testing.T) {
+	withRegion := func(list string) string {
+		return strings.Replace(doc(region+`,"g":{"type":"object","properties":{"city":{"type":"string","x-egov":{"label":`+tr+`}}},"x-egov":{"label":`+tr+`,"step":"two"}}`, ""),
+			`"steps":[`, `"region":`+list+`,"steps":[`, 1)
+	}
+	f, err := Parse([]byte(withRegion(`["g.city","region"]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		values map[string]any
+		want   string
+	}{
+		{map[string]any{"g": map[string]any{"city": "Toshkent"}, "region": "samarkand"}, "Toshkent"},
+		{map[string]any{"region": "samarkand"}, "samarkand"},
+		{map[string]any{}, ""},
+	} {
+		if got := f.Region(c.values); got != c.want {
+			t.Errorf("Region(%v) = %q, want %q", c.values, got, c.want)
+		}
+	}
+	for _, bad := range []string{`[]`, `"region"`, `["nope"]`, `["g"]`, `[1]`} {
+		if _, err := Parse([]byte(withRegion(bad))); apperr.Code(err) != apperr.EINVALID {
+			t.Errorf("region %s: %v", bad, err)
+		}
 	}
 }

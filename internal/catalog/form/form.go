@@ -200,7 +200,8 @@ type Form struct {
 	all    []*field          // every field, in an order where each comes after its group and the field its showIf names
 	byName map[string]*field // every field by its dotted name
 	schema *jsonschema.Schema
-	doc    []byte // canonical document
+	doc    []byte   // canonical document
+	region []*field // the fields that say the region, in order of preference
 }
 
 // Step is a page of a form in one language.

@@ -84,7 +84,7 @@ func defKey(k string) bool {
 	return oneOf(k, "$comment", "title", "description", "type", "enum", "const", "minLength", "maxLength", "pattern", "minimum", "maximum", "format")
 }
 
-func rootUIKey(k string) bool { return oneOf(k, "title", "steps") }
+func rootUIKey(k string) bool { return oneOf(k, "title", "steps", "region") }
 func stepKey(k string) bool   { return oneOf(k, "id", "title") }
 func fieldUIKey(k string) bool {
 	return oneOf(k, "label", "hint", "step", "widget", "options", "showIf", "prefill")
@@ -146,7 +146,36 @@ func build(root *object) (*Form, error) {
 	if err := b.order(); err != nil {
 		return nil, err
 	}
+	if err := b.regionFields(root); err != nil {
+		return nil, err
+	}
 	return b.f, nil
+}
+
+// regionFields reads the root's x-egov "region": the text or choice fields,
+// in order of preference, whose answer is the region an application
+// concerns (where the certificate is collected or posted), for the
+// statistics by region.
+func (b *builder) regionFields(root *object) error {
+	const path = "/" + uiKey + "/region"
+	ui, _ := root.get(uiKey)
+	v, ok := ui.(*object).get("region")
+	if !ok {
+		return nil
+	}
+	names, ok := v.([]any)
+	if !ok || len(names) == 0 || len(names) > MaxSteps {
+		return schemaErr(MsgSchemaBadValue, path, "region")
+	}
+	for i, n := range names {
+		name, _ := n.(string)
+		fl, known := b.f.byName[name]
+		if !known || fl.typ != TypeString || fl.widget == WidgetFile {
+			return schemaErr(MsgSchemaBadValue, path+"/"+strconv.Itoa(i), "region")
+		}
+		b.f.region = append(b.f.region, fl)
+	}
+	return nil
 }
 
 // checkKeys refuses any key of o that allowed lacks.
