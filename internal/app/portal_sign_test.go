@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -123,6 +124,25 @@ func TestApplySigned(t *testing.T) {
 		if _, body := officer.get("/office/applications/" + list[0].Number); !strings.Contains(html.UnescapeString(body),
 			"Signed by the applicant") {
 			t.Error("the officer's page does not show the signature")
+		}
+
+		// An app asks for the content of its answers, signs it and sends
+		// the signature with them.
+		in := demoSubmission(t, n.app, "")
+		answers, _ := json.Marshal(in.Answers)
+		body := fmt.Sprintf(`{"service": "birth-certificate-duplicate", "form_version": %d, "idempotency_key": "api-signed", "answers": %s}`,
+			in.FormVersion, answers)
+		var got struct{ Content []byte }
+		if resp := v.sendJSON("/profile", "POST", "/api/v1/applications/content", body, &got); resp.StatusCode != 200 || len(got.Content) == 0 {
+			t.Fatalf("content: %d", resp.StatusCode)
+		}
+		signed := strings.TrimSuffix(body, "}") + fmt.Sprintf(`, "signature": %q}`, signWithPKI(t, n, azizKey, azizCert, got.Content))
+		var app struct {
+			SignedBy string `json:"signed_by"`
+		}
+		if resp := v.sendJSON("/profile", "POST", "/api/v1/applications", signed, &app); resp.StatusCode != 201 ||
+			!strings.Contains(app.SignedBy, "Karimov") {
+			t.Errorf("a signed submission over the API: %d %+v", resp.StatusCode, app)
 		}
 	})
 }

@@ -2,7 +2,9 @@ package portal
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -35,6 +37,7 @@ func (a *Applications) APIRoutes(s *web.Server, perm web.Permission, who Applica
 	r.Handle("POST /api/v1/applications/{id}/reply", perm, api.reply)
 	r.Handle("POST /api/v1/applications/{id}/rating", perm, api.rate)
 	r.Handle("GET /api/v1/services/{code}/prefill", perm, api.prefill)
+	r.Handle("POST /api/v1/applications/content", perm, api.content)
 	return s.API().Describe(openAPIFragment)
 }
 
@@ -235,4 +238,45 @@ func (api applicationsAPI) prefill(w http.ResponseWriter, r *http.Request) error
 		out.Unavailable = []string{}
 	}
 	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+// contentJSON is what an app signs for an application.
+type contentJSON struct {
+	Content []byte `json:"content"`
+	SHA256  string `json:"sha256"`
+}
+
+// content checks answers as a submission would and gives the bytes the
+// applicant signs for them (SignedContent), so that an app signs exactly
+// what the server will check.
+func (api applicationsAPI) content(w http.ResponseWriter, r *http.Request) error {
+	var body submitJSON
+	if err := web.ReadJSON(r, maxAPIBody, &body); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	info, err := api.apps.Forms.Service(ctx, body.Service)
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		return apperr.New(apperr.ENOTFOUND, MsgNoService)
+	}
+	if err != nil {
+		return err
+	}
+	if body.FormVersion != info.FormVersion {
+		return apperr.New(apperr.ECONFLICT, MsgStaleForm)
+	}
+	f, err := api.apps.Forms.Form(ctx, body.Service, body.FormVersion)
+	if err != nil {
+		return err
+	}
+	clean, fields := f.Validate(body.Answers, web.Locale(ctx))
+	if len(fields) > 0 {
+		return apperr.Invalid(MsgInvalidAnswers, fields)
+	}
+	content, err := SignedContent(body.Service, body.FormVersion, api.applicant(r).PINFL, clean)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	return web.WriteJSON(w, http.StatusOK, contentJSON{Content: content, SHA256: hex.EncodeToString(sum[:])})
 }
