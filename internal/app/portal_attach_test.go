@@ -87,6 +87,10 @@ func TestApplyWithAttachment(t *testing.T) {
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != step("child") {
 			t.Fatalf("a PDF: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// Posting the step as a plain form keeps the file too.
+		if resp, _ := v.post(step("applicant"), step("applicant"), fields); resp.StatusCode != 303 {
+			t.Fatalf("the step as a plain form: %d", resp.StatusCode)
+		}
 		// Going back and on without choosing a file again keeps it.
 		resp, _ = v.postFile(step("applicant"), step("applicant"), fields, "guardianship_document", "", "application/octet-stream", nil)
 		if resp.StatusCode != 303 {

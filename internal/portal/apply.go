@@ -213,6 +213,9 @@ func (p applyPages) readStep(w http.ResponseWriter, r *http.Request, d *Draft, f
 		}
 		return errs, nil
 	}
+	// A step posted as a plain form (without its files) is parsed too:
+	// ParseMultipartForm parses the body before it finds it is not
+	// multipart, and the files the draft has stay.
 	if err := r.ParseMultipartForm(maxStepBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		return nil, apperr.New(apperr.EINVALID, "error.invalid")
 	}
