@@ -376,12 +376,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.Workflow.Register(portal.TaskTypeStatus, a.runApplicationStatus)
 	a.Workflow.Register(portal.TaskTypeResult, a.runApplicationResult)
 	a.workflow.LinkCases(applicationLink)
-	psc := a.Applications.UsePSC(pscCitizens{accounts: accounts, messages: messages, rd: a.Web.Renderer()})
-	if err := psc.Routes(a.Web.Router(), a.Web.Renderer(), identity.PermAssistCitizen, pscOperators{}); err != nil {
-		return nil, err
-	}
+	psc := a.Applications.UsePSC(pscCitizens{accounts: accounts, messages: messages, rd: a.Web.Renderer(), pki: a.PKI})
 	a.who = applicants{psc: psc}
 	who := a.who
+	// The citizen confirms for themselves, never for whom they serve.
+	if err := psc.Routes(a.Web.Router(), a.Web.Renderer(), identity.PermAssistCitizen, identity.PermSelf, pscOperators{},
+		applicants{}); err != nil {
+		return nil, err
+	}
 	if err := a.Applications.APIRoutes(a.Web, identity.PermSelf, who); err != nil {
 		return nil, err
 	}

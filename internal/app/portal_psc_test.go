@@ -2,6 +2,10 @@ package app_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"html"
 	"net/url"
 	"regexp"
@@ -106,4 +110,52 @@ func TestPSCApplies(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPSCIdentifiesBySignature has the operator ask Aziz to confirm with
+// his e-signature instead of a code: he finds the request on his own
+// device, and a signature by Malika's certificate is refused; his own
+// lets the operator serve him, once.
+func TestPSCIdentifiesBySignature(t *testing.T) {
+	n := startNode(t, testConfig(t, ""))
+	if err := n.app.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	people := identity.DemoPeople()
+	op := newVisitor(t, n.base)
+	op.login("+998901000021", identity.DemoPassword, "/psc")
+	if resp, body := op.post("/psc", "/psc/code", url.Values{"pinfl": {people[0].PINFL}, "by": {"signature"}}); resp.StatusCode != 200 ||
+		!strings.Contains(body, "Waiting for Aziz Karimov to confirm") {
+		t.Fatalf("ask to confirm: %d", resp.StatusCode)
+	}
+	if _, body := malika(t, n).get("/psc/confirm"); !strings.Contains(body, "No operator is asking to serve you") {
+		t.Error("Malika sees Aziz's request")
+	}
+	aziz := newVisitor(t, n.base)
+	aziz.login("+998901000001", identity.DemoPassword, "/profile")
+	_, page := aziz.get("/psc/confirm")
+	m := regexp.MustCompile(`action="(/psc/confirm/[^"]+)" id="certificate-login" data-sign-text="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "Zarina Xolmatova") {
+		t.Fatalf("Aziz's confirmation page:\n%s", page)
+	}
+	challenge := []byte(html.UnescapeString(m[2]))
+	sign := func(key *ecdsa.PrivateKey, cert []byte) url.Values {
+		h := sha256.Sum256(challenge)
+		sig, _ := ecdsa.SignASN1(rand.Reader, key, h[:])
+		return url.Values{"certificate": {base64.StdEncoding.EncodeToString(cert)}, "signature": {base64.StdEncoding.EncodeToString(sig)}}
+	}
+	malikaKey, malikaCert := personCertificate(t, n, people[1])
+	if resp, _ := aziz.post("/psc/confirm", m[1], sign(malikaKey, malikaCert)); resp.StatusCode != 422 {
+		t.Errorf("Malika's signature: %d", resp.StatusCode)
+	}
+	azizKey, azizCert := personCertificate(t, n, people[0])
+	if resp, _ := aziz.post("/psc/confirm", m[1], sign(azizKey, azizCert)); resp.StatusCode != 303 {
+		t.Fatalf("Aziz's signature: %d", resp.StatusCode)
+	}
+	if _, body := op.get("/psc"); !strings.Contains(body, "You are serving Aziz Karimov") {
+		t.Error("the desk does not serve Aziz")
+	}
+	if resp, _ := aziz.post("/psc/confirm", m[1], sign(azizKey, azizCert)); resp.StatusCode != 404 {
+		t.Errorf("confirming twice: %d", resp.StatusCode)
+	}
 }

@@ -36,6 +36,13 @@ type Citizens interface {
 	ByPINFL(ctx context.Context, pinfl string) (Citizen, error)
 	// SendCode texts the person the code in their language, in tx.
 	SendCode(ctx context.Context, tx *sql.Tx, c Citizen, code string) error
+	// AskToConfirm tells the person, in tx, that the operator asks to
+	// serve them and where they confirm it.
+	AskToConfirm(ctx context.Context, tx *sql.Tx, c Citizen, operator string) error
+	// SignedBy checks that signature is the key's of a valid personal
+	// certificate over challenge and returns the PINFL it names;
+	// EUNAUTHORIZED otherwise.
+	SignedBy(ctx context.Context, certificate, challenge, signature []byte) (string, error)
 }
 
 // Citizen is a person an operator serves.
@@ -194,14 +201,24 @@ func (p *PSC) End(ctx context.Context, operator string) error {
 // Operators tell the centre's pages who the signed-in operator is and
 // their browser session; internal/app provides it from identity.
 type Operators interface {
-	Operator(ctx context.Context) (id, session string, ok bool)
+	Operator(ctx context.Context) (Operator, bool)
+}
+
+// Operator is a public service centre's operator at their desk.
+type Operator struct {
+	ID, Name string
+	// Session is the operator's browser session, which serves the
+	// citizen once identified.
+	Session string
 }
 
 // pscPages serve the operator's desk.
 type pscPages struct {
-	psc  *PSC
-	ops  Operators
-	desk *web.Page
+	psc     *PSC
+	ops     Operators
+	who     Applicants
+	desk    *web.Page
+	confirm *web.Page
 }
 
 // deskView is the operator's desk.
@@ -211,35 +228,46 @@ type deskView struct {
 	Sent   *Citizen
 	PINFL  string
 	Errors map[string]string
+	// Waiting is the citizen asked to confirm with their e-signature.
+	Waiting *Citizen
 }
 
-func (p pscPages) operator(r *http.Request) (string, string, error) {
-	id, session, ok := p.ops.Operator(r.Context())
+func (p pscPages) operator(r *http.Request) (Operator, error) {
+	op, ok := p.ops.Operator(r.Context())
 	if !ok {
-		return "", "", apperr.New(apperr.EFORBIDDEN, "error.forbidden")
+		return Operator{}, apperr.New(apperr.EFORBIDDEN, "error.forbidden")
 	}
-	return id, session, nil
+	return op, nil
 }
 
 func (p pscPages) show(w http.ResponseWriter, r *http.Request) error {
-	id, session, err := p.operator(r)
+	op, err := p.operator(r)
 	if err != nil {
 		return err
 	}
-	s, err := p.psc.Active(r.Context(), id, session)
+	s, err := p.psc.Active(r.Context(), op.ID, op.Session)
 	if err != nil {
 		return err
 	}
-	return p.desk.Render(w, r, http.StatusOK, deskView{Serving: s})
+	v := deskView{Serving: s}
+	if s == nil {
+		if v.Waiting, err = p.psc.waiting(r.Context(), op); err != nil {
+			return err
+		}
+	}
+	return p.desk.Render(w, r, http.StatusOK, v)
 }
 
 func (p pscPages) sendCode(w http.ResponseWriter, r *http.Request) error {
-	id, _, err := p.operator(r)
+	op, err := p.operator(r)
 	if err != nil {
 		return err
 	}
 	pinfl := r.PostFormValue("pinfl")
-	c, err := p.psc.SendCode(r.Context(), id, pinfl)
+	if r.PostFormValue("by") == "signature" {
+		return p.askToConfirm(w, r, op, pinfl)
+	}
+	c, err := p.psc.SendCode(r.Context(), op.ID, pinfl)
 	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
 		return p.desk.Render(w, r, http.StatusUnprocessableEntity, deskView{PINFL: pinfl, Errors: e.Fields})
 	}
@@ -250,11 +278,11 @@ func (p pscPages) sendCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p pscPages) identify(w http.ResponseWriter, r *http.Request) error {
-	id, session, err := p.operator(r)
+	op, err := p.operator(r)
 	if err != nil {
 		return err
 	}
-	_, err = p.psc.Identify(r.Context(), id, session, r.PostFormValue("code"))
+	_, err = p.psc.Identify(r.Context(), op.ID, op.Session, r.PostFormValue("code"))
 	if e := apperr.As(err); e != nil && e.Code == apperr.EINVALID {
 		pinfl := r.PostFormValue("pinfl")
 		return p.desk.Render(w, r, http.StatusUnprocessableEntity, deskView{Sent: &Citizen{PINFL: pinfl}, PINFL: pinfl,
@@ -268,24 +296,32 @@ func (p pscPages) identify(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (p pscPages) end(w http.ResponseWriter, r *http.Request) error {
-	id, _, err := p.operator(r)
+	op, err := p.operator(r)
 	if err != nil {
 		return err
 	}
-	if err := p.psc.End(r.Context(), id); err != nil {
+	if err := p.psc.End(r.Context(), op.ID); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/psc", http.StatusSeeOther)
 	return nil
 }
 
-// Routes registers the operator's desk, open to holders of perm.
-func (p *PSC) Routes(r *web.Router, rd *web.Renderer, perm web.Permission, ops Operators) error {
+// Routes registers the operator's desk, open to holders of perm, and the
+// page where a citizen (self, a signed-in person's permission) confirms an
+// operator's request with their e-signature.
+func (p *PSC) Routes(r *web.Router, rd *web.Renderer, perm, self web.Permission, ops Operators, who Applicants) error {
 	desk, err := rd.Page(templateFS, "templates/psc.html")
 	if err != nil {
 		return err
 	}
-	pp := pscPages{psc: p, ops: ops, desk: desk}
+	confirm, err := rd.Page(templateFS, "templates/psc_confirm.html")
+	if err != nil {
+		return err
+	}
+	pp := pscPages{psc: p, ops: ops, desk: desk, confirm: confirm, who: who}
+	r.Handle("GET /psc/confirm", self, pp.showConfirm)
+	r.Handle("POST /psc/confirm/{id}", self, pp.confirmRequest)
 	r.Handle("GET /psc", perm, pp.show)
 	r.Handle("POST /psc/code", perm, pp.sendCode)
 	r.Handle("POST /psc/identify", perm, pp.identify)
