@@ -13,6 +13,18 @@ import (
 
 var draftStep = regexp.MustCompile(`^/drafts/([^/]+)/steps/([a-z_]+)$`)
 
+// openDraft presses "Apply now" for the duplicate birth certificate as v
+// and returns the draft it opens at its first step.
+func openDraft(t *testing.T, v *visitor) string {
+	t.Helper()
+	resp, _ := v.get("/apply/birth-certificate-duplicate")
+	m := draftStep.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != 303 || m == nil || m[2] != "applicant" {
+		t.Fatalf("apply: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return m[1]
+}
+
 // TestApplyOnline walks Aziz through the duplicate birth certificate's
 // pages as a browser would: the form comes filled in from the identity
 // register and, over the bus, the civil registry, each value with its
@@ -32,12 +44,7 @@ func TestApplyOnline(t *testing.T) {
 		v := newVisitor(t, n.base)
 		v.login("+998901000001", identity.DemoPassword, "/profile")
 
-		resp, _ := v.get("/apply/birth-certificate-duplicate")
-		m := draftStep.FindStringSubmatch(resp.Header.Get("Location"))
-		if resp.StatusCode != 303 || m == nil || m[2] != "applicant" {
-			t.Fatalf("apply: %d %q", resp.StatusCode, resp.Header.Get("Location"))
-		}
-		draft := m[1]
+		draft := openDraft(t, v)
 		step := func(id string) string { return "/drafts/" + draft + "/steps/" + id }
 		_, page := v.get(step("applicant"))
 		page = html.UnescapeString(page)
@@ -65,7 +72,7 @@ func TestApplyOnline(t *testing.T) {
 		child := url.Values{"child_last_name": {aziz.LastName}, "child_first_name": {aziz.FirstName},
 			"child_birth_date": {aziz.BirthDate.Format("2006-01-02")}, "birth_region": {region[1]}, "registry_office": {office[1]},
 			"reason": {""}, "action": {"next"}}
-		resp, page = v.post(step("child"), step("child"), child)
+		resp, page := v.post(step("child"), step("child"), child)
 		if resp.StatusCode != 422 || !strings.Contains(page, `id="reason-error"`) || !strings.Contains(page, office[1]) {
 			t.Errorf("a missing reason: %d", resp.StatusCode)
 		}

@@ -71,8 +71,7 @@ func TestApplyWithAttachment(t *testing.T) {
 		aziz := identity.DemoPeople()[0]
 		v := newVisitor(t, n.base)
 		v.login("+998901000001", identity.DemoPassword, "/profile")
-		resp, _ := v.get("/apply/birth-certificate-duplicate")
-		draft := draftStep.FindStringSubmatch(resp.Header.Get("Location"))[1]
+		draft := openDraft(t, v)
 		step := func(id string) string { return "/drafts/" + draft + "/steps/" + id }
 		fields := map[string][]string{"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName},
 			"applicant_first_name": {aziz.FirstName}, "relation": {"guardian"}, "phone": {"+998901000001"}, "action": {"next"}}

@@ -66,12 +66,7 @@ func TestPSCApplies(t *testing.T) {
 		}
 
 		// The operator applies for Aziz; the form is his.
-		resp, _ := op.get("/apply/birth-certificate-duplicate")
-		m := draftStep.FindStringSubmatch(resp.Header.Get("Location"))
-		if m == nil {
-			t.Fatalf("apply: %d %q", resp.StatusCode, resp.Header.Get("Location"))
-		}
-		draft := m[1]
+		draft := openDraft(t, op)
 		step := func(id string) string { return "/drafts/" + draft + "/steps/" + id }
 		if _, body := op.get(step("applicant")); !strings.Contains(body, `value="`+aziz.PINFL+`"`) {
 			t.Error("the form is not filled in with Aziz's data")
@@ -79,7 +74,7 @@ func TestPSCApplies(t *testing.T) {
 		op.post(step("applicant"), step("applicant"), url.Values{"applicant_pinfl": {aziz.PINFL}, "applicant_last_name": {aziz.LastName},
 			"applicant_first_name": {aziz.FirstName}, "relation": {"self"}, "phone": {"+998901000001"}, "action": {"next"}})
 		finishDuplicateDraft(t, op, draft)
-		resp, _ = op.post("/drafts/"+draft+"/check", "/drafts/"+draft+"/submit", url.Values{})
+		resp, _ := op.post("/drafts/"+draft+"/check", "/drafts/"+draft+"/submit", url.Values{})
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/account/applications/") {
 			t.Fatalf("submit: %d %q", resp.StatusCode, loc)

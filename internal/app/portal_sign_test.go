@@ -80,8 +80,7 @@ func TestApplySigned(t *testing.T) {
 		aziz := people[0]
 		v := newVisitor(t, n.base)
 		v.login("+998901000001", identity.DemoPassword, "/profile")
-		resp, _ := v.get("/apply/birth-certificate-duplicate")
-		draft := draftStep.FindStringSubmatch(resp.Header.Get("Location"))[1]
+		draft := openDraft(t, v)
 		v.post("/drafts/"+draft+"/steps/applicant", "/drafts/"+draft+"/steps/applicant", url.Values{"applicant_pinfl": {aziz.PINFL},
 			"applicant_last_name": {aziz.LastName}, "applicant_first_name": {aziz.FirstName}, "relation": {"self"},
 			"phone": {"+998901000001"}, "action": {"next"}})
@@ -111,7 +110,7 @@ func TestApplySigned(t *testing.T) {
 		if list, _ := n.app.Applications.List(context.Background(), userIDOf(t, n, aziz.PINFL), 5); len(list) != 0 {
 			t.Fatalf("a refused signature sent the application: %d", len(list))
 		}
-		resp, _ = v.post(check, "/drafts/"+draft+"/submit", url.Values{"signature": {signWithPKI(t, n, azizKey, azizCert, content)}})
+		resp, _ := v.post(check, "/drafts/"+draft+"/submit", url.Values{"signature": {signWithPKI(t, n, azizKey, azizCert, content)}})
 		if resp.StatusCode != 303 {
 			t.Fatalf("signed submission: %d", resp.StatusCode)
 		}
