@@ -21,6 +21,9 @@ func (a *App) usePayments(secret []byte, base string) (*payments.Service, error)
 		return nil, err
 	}
 	svc.Routes(a.Web.Router(), identity.PermSelf, a.applicantID)
+	if err := svc.APIRoutes(a.Web, identity.PermSelf, a.applicantID); err != nil {
+		return nil, err
+	}
 	if !a.cfg.Demo {
 		return svc, nil
 	}

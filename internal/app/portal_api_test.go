@@ -53,6 +53,24 @@ func TestApplicationsAPIFollowUp(t *testing.T) {
 		app.Invoice == "" || app.DueAt == nil {
 		t.Fatalf("submit: %d %+v", resp.StatusCode, app)
 	}
+	// The app shows the invoice and sends the payer to the gateway.
+	var inv struct {
+		Status    string
+		Amount    int64
+		Providers []string
+	}
+	if resp := v.sendJSON("/profile", "GET", "/api/v1/payments/"+app.Invoice, "", &inv); resp.StatusCode != 200 || inv.Status != "pending" ||
+		inv.Amount != 4_120_000 || len(inv.Providers) != 1 || inv.Providers[0] != "demo" {
+		t.Errorf("the invoice: %d %+v", resp.StatusCode, inv)
+	}
+	var checkout struct{ Redirect string }
+	if resp := v.sendJSON("/profile", "POST", "/api/v1/payments/"+app.Invoice+"/checkout", `{"provider": "demo"}`, &checkout); resp.StatusCode != 200 ||
+		!strings.HasPrefix(checkout.Redirect, "/payments/demo/checkout/"+app.Invoice) {
+		t.Errorf("checkout: %d %+v", resp.StatusCode, checkout)
+	}
+	if resp := malika(t, n).sendJSON("/profile", "GET", "/api/v1/payments/"+app.Invoice, "", nil); resp.StatusCode != 404 {
+		t.Errorf("Malika reads Aziz's invoice: %d", resp.StatusCode)
+	}
 	path := "/api/v1/applications/" + app.ID
 	if resp := v.sendJSON("/profile", "POST", path+"/reply", `{"reply": "Here it is"}`, nil); resp.StatusCode != 409 {
 		t.Errorf("a reply nobody asked for: %d", resp.StatusCode)
