@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -121,7 +122,13 @@ func (a *Applications) makeResult(ctx context.Context, app *Application, officer
 	_, err = a.m.db.Writer().ExecContext(ctx, `INSERT INTO portal_results (application_id, code, pdf_key, sig_key, sha256, signer,
 		issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ApplicationID, r.Code, r.pdfKey, r.sigKey, r.SHA256, r.Signer, r.IssuedAt)
 	if apperr.Is(db.MapError(err), apperr.ECONFLICT) {
-		return nil // another attempt kept its document first
+		// Another attempt kept its document first: this one's files go.
+		for _, key := range []string{r.pdfKey, r.sigKey} {
+			if err := a.Blob.Delete(ctx, key); err != nil {
+				slog.WarnContext(ctx, "result: an unused file stays", "key", key, "error", err)
+			}
+		}
+		return nil
 	}
 	return err
 }
