@@ -63,18 +63,11 @@ type applicationProcesses struct{ engine *workflow.Engine }
 
 // StartOnce starts the newest version of process key with businessKey,
 // unless an instance of it with that business key exists (a retry after a
-// crash between the start and its recording), whose ID it returns.
+// crash between the start and its recording, or a second node running
+// the same job), whose ID it returns.
 func (p applicationProcesses) StartOnce(ctx context.Context, key, businessKey, agencyID string, vars map[string]any) (string, error) {
-	existing, err := p.engine.Instances(ctx, workflow.InstanceFilter{BusinessKey: &businessKey, Limit: 10})
-	if err != nil {
-		return "", err
-	}
-	for _, in := range existing {
-		if in.Key == key {
-			return in.ID, nil
-		}
-	}
-	id, err := p.engine.Start(ctx, workflow.StartRequest{Key: key, BusinessKey: businessKey, AgencyID: agencyID, Variables: vars})
+	id, err := p.engine.Start(ctx, workflow.StartRequest{Key: key, BusinessKey: businessKey, AgencyID: agencyID, Variables: vars,
+		Once: true})
 	if err != nil {
 		return "", fmt.Errorf("start the process of application %s: %w", businessKey, err)
 	}

@@ -679,3 +679,45 @@ func TestMessageRacingItsInstance(t *testing.T) {
 		}
 	})
 }
+
+// TestStartOnce starts the same business key from two nodes at once, many
+// times over: each key gets one instance, and every caller its ID.
+func TestStartOnce(t *testing.T) {
+	dbtest.Each(t, schema(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		c := clock.System{}
+		a, b := startEngine(t, d, c, "a"), startEngine(t, d, c, "b")
+		if _, err := a.eng.Deploy(ctx, "admin", reference); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 {
+			key := fmt.Sprintf("2026-%07d", i)
+			ids := make([]string, 4)
+			var wg sync.WaitGroup
+			for j := range ids {
+				eng := a.eng
+				if j%2 == 1 {
+					eng = b.eng
+				}
+				wg.Go(func() {
+					id, err := eng.Start(ctx, workflow.StartRequest{Key: "reference", BusinessKey: key, Once: true,
+						Variables: map[string]any{"amount": 1}})
+					if err != nil {
+						t.Error(err)
+					}
+					ids[j] = id
+				})
+			}
+			wg.Wait()
+			list, err := a.eng.Instances(ctx, workflow.InstanceFilter{BusinessKey: &key})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("%s: %d instances, %v", key, len(list), err)
+			}
+			for _, id := range ids {
+				if id != list[0].ID {
+					t.Errorf("%s: a caller got %s, the instance is %s", key, id, list[0].ID)
+				}
+			}
+		}
+	})
+}

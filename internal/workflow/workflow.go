@@ -283,6 +283,10 @@ type StartRequest struct {
 	// AgencyID is the agency whose staff work on the instance's tasks.
 	AgencyID  string
 	Variables map[string]any
+	// Once starts the instance only if no instance of Key with
+	// BusinessKey was started before (Start then returns that one's ID):
+	// a caller that may ask twice, such as a retried job, starts one.
+	Once bool
 	// message starts at the message start event of this name instead of
 	// the none start event.
 	message string
@@ -293,6 +297,21 @@ type StartRequest struct {
 func (e *Engine) Start(ctx context.Context, r StartRequest) (string, error) {
 	var id string
 	err := e.step(ctx, func(ctx context.Context, tx *db.Batch, after *afterCommit) error {
+		if r.Once {
+			// Two starts of the same business key wait for each other
+			// here, so the second sees the first's instance.
+			if err := e.db.LockKey(ctx, tx, "workflow start "+r.Key+" "+r.BusinessKey); err != nil {
+				return err
+			}
+			err := tx.QueryRowContext(ctx, `SELECT id FROM workflow_instances WHERE key = $1 AND business_key = $2 AND parent_id = ''
+				ORDER BY started_at LIMIT 1`, r.Key, r.BusinessKey).Scan(&id)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		var err error
 		id, err = e.startIn(ctx, tx, after, r, "", "")
 		return err
