@@ -303,12 +303,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	}
 	a.catalog.Routes(a.Web.Router())
 	a.catalog.AdminRoutes(a.Web.Router(), identity.PermCatalogEdit, catalogStaff{})
-	tashkent, err := time.LoadLocation("Asia/Tashkent")
-	if err != nil {
-		tashkent = time.FixedZone("UZT", 5*60*60)
-	}
-	calendar := cfg.calendar(tashkent)
-	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: tashkent, Calendar: calendar,
+	calendar := cfg.calendar(clock.Tashkent)
+	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: clock.Tashkent, Calendar: calendar,
 		Prefix: a.Bus.Prefix(), Logger: log})
 	pkiSecret := []byte(cfg.PKIKeySecret)
 	if len(pkiSecret) == 0 {

@@ -3,12 +3,12 @@ package docgen
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-fonts/liberation/liberationsansbold"
 	"github.com/go-fonts/liberation/liberationsansregular"
 	"github.com/go-pdf/fpdf"
 
+	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/i18n"
 )
 
@@ -36,10 +36,6 @@ const (
 const (
 	grey, ruleGrey = 90, 190
 )
-
-// uzTime is the time zone of the dates printed on documents: Uzbekistan keeps
-// UTC+5 all year, so a fixed zone needs no time zone database.
-var uzTime = time.FixedZone("UZT", 5*60*60)
 
 // page is one document being drawn.
 type page struct {
@@ -90,7 +86,7 @@ func (p *page) document(d Document) {
 	p.title(p.text(d.Title))
 	p.rule(0.4, 0)
 	p.row(p.words.Number, d.Number)
-	p.row(p.words.Issued, i18n.FormatDate(d.Locale, d.IssuedAt.In(uzTime)))
+	p.row(p.words.Issued, i18n.FormatDate(d.Locale, d.IssuedAt.In(clock.Tashkent)))
 	p.row(p.words.IssuedBy, d.Issuer)
 	p.rule(0.4, 0)
 	for _, f := range d.Fields {

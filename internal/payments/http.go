@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
 )
@@ -117,7 +118,7 @@ func tashkentTime(t time.Time) time.Time {
 	if t.IsZero() {
 		return t
 	}
-	return t.In(time.FixedZone("UZT", 5*60*60))
+	return t.In(clock.Tashkent)
 }
 
 // FormatSum formats a non-negative amount in tiyin as soʻm in loc, with grouped

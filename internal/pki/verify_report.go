@@ -10,6 +10,7 @@ import (
 
 	"github.com/egovuz/egov/internal/pki/cades"
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
 )
@@ -228,14 +229,10 @@ func describeCert(c *x509.Certificate, role string) certJSON {
 	return out
 }
 
-// tashkent is the time zone reports show times in: Uzbekistan keeps
-// UTC+5 all year.
-var tashkent = time.FixedZone("UTC+5", 5*60*60)
-
 // when writes a moment for people: the date in their language and the
 // time of day in Tashkent.
 func (m *Module) when(loc i18n.Locale, t time.Time) string {
-	local := t.In(tashkent)
+	local := t.In(clock.Tashkent)
 	return m.texts.T(loc, "pki.verify.at", i18n.FormatDate(loc, local), local.Format("15:04:05"))
 }
 

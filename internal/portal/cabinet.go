@@ -8,6 +8,7 @@ import (
 
 	"github.com/egovuz/egov/internal/catalog/form"
 	"github.com/egovuz/egov/internal/platform/apperr"
+	"github.com/egovuz/egov/internal/platform/clock"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/web"
 )
@@ -196,7 +197,4 @@ func (a *Application) Decided() bool {
 
 // DueDate is the due date as a page shows it: the calendar day in
 // Tashkent, where the agencies' working days are counted.
-func (a *Application) DueDate() time.Time { return a.DueAt.In(tashkent) }
-
-// tashkent is Uzbekistan's time zone (UTC+5, no daylight saving time).
-var tashkent = time.FixedZone("UZT", 5*60*60)
+func (a *Application) DueDate() time.Time { return a.DueAt.In(clock.Tashkent) }
