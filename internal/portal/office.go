@@ -98,15 +98,6 @@ type scanTail struct {
 
 func (s scanTail) Scan(dest ...any) error { return s.row.Scan(append(dest, s.tail)...) }
 
-// timelineOf is an application's timeline, for staff.
-func (a *Applications) timelineOf(ctx context.Context, id string) ([]TimelineEntry, error) {
-	var applicant string
-	if err := a.m.db.Reader().QueryRowContext(ctx, `SELECT applicant_id FROM portal_applications WHERE id = $1`, id).Scan(&applicant); err != nil {
-		return nil, fmt.Errorf("application timeline: %w", err)
-	}
-	return a.Timeline(ctx, applicant, id)
-}
-
 // application is the application of the request's {number}, with the
 // applicant's PINFL, for the signed-in officer of its agency; an officer
 // of another agency gets ENOTFOUND, as for a number that does not exist.
@@ -151,7 +142,7 @@ func (p officePages) showApplication(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	if v.Timeline, err = p.apps.timelineOf(ctx, app.ID); err != nil {
+	if v.Timeline, err = p.apps.Timeline(ctx, app.ApplicantID, app.ID); err != nil {
 		return err
 	}
 	f, err := p.apps.Forms.Form(ctx, app.ServiceCode, app.FormVersion)
