@@ -71,39 +71,50 @@ type checkView struct {
 	Exemptions string
 }
 
+// openDraft is a draft being filled in with what its pages need.
+type openDraft struct {
+	who   Applicant
+	draft *Draft
+	info  ServiceInfo
+	form  *form.Form
+	// upgraded says the draft was just moved to the service's new form.
+	upgraded bool
+}
+
 // draftOf loads the signed-in applicant's draft of the request's {id},
 // its service and the form, moving the draft to the service's current
-// form version if it changed. It refuses a draft started for another
-// organisation than the one the person acts for now.
-func (p applyPages) draftOf(r *http.Request) (Applicant, *Draft, ServiceInfo, *form.Form, bool, error) {
+// form version if it changed. who is filled in even on error, for a
+// submission that finds its draft gone. It refuses a draft started for
+// another organisation than the one the person acts for now.
+func (p applyPages) draftOf(r *http.Request) (openDraft, error) {
 	ctx := r.Context()
-	who, _ := p.who.Applicant(ctx)
-	d, err := p.apps.Draft(ctx, who.UserID, r.PathValue("id"))
+	o := openDraft{}
+	o.who, _ = p.who.Applicant(ctx)
+	d, err := p.apps.Draft(ctx, o.who.UserID, r.PathValue("id"))
 	if err != nil {
-		return who, nil, ServiceInfo{}, nil, false, err
+		return o, err
 	}
-	if d.OrgID != orgID(who.Org) {
-		return who, nil, ServiceInfo{}, nil, false, apperr.New(apperr.EFORBIDDEN, MsgOtherOrg)
+	if d.OrgID != orgID(o.who.Org) {
+		return o, apperr.New(apperr.EFORBIDDEN, MsgOtherOrg)
 	}
 	info, err := p.apps.Forms.Service(ctx, d.ServiceCode)
 	if apperr.Is(err, apperr.ENOTFOUND) {
-		return who, nil, ServiceInfo{}, nil, false, apperr.New(apperr.ENOTFOUND, MsgNoService)
+		return o, apperr.New(apperr.ENOTFOUND, MsgNoService)
 	}
 	if err != nil {
-		return who, nil, ServiceInfo{}, nil, false, err
+		return o, err
 	}
-	upgraded := false
 	if d.FormVersion != info.FormVersion {
-		d.FormVersion, upgraded = info.FormVersion, true
+		d.FormVersion, o.upgraded = info.FormVersion, true
 		if err := p.apps.SaveDraft(ctx, d); err != nil {
-			return who, nil, ServiceInfo{}, nil, false, err
+			return o, err
 		}
 	}
-	f, err := p.apps.Forms.Form(ctx, d.ServiceCode, d.FormVersion)
-	if err != nil {
-		return who, nil, ServiceInfo{}, nil, false, err
+	if o.form, err = p.apps.Forms.Form(ctx, d.ServiceCode, d.FormVersion); err != nil {
+		return o, err
 	}
-	return who, d, info, f, upgraded, nil
+	o.draft, o.info = d, info
+	return o, nil
 }
 
 // orgID is the ID of org, or "" for a person's own.
@@ -139,10 +150,11 @@ func checkURL(draft string) string { return "/drafts/" + url.PathEscape(draft) +
 // showStep shows one step with the saved answers; posting it saves them
 // and goes on to the next step, or back to it with this step's errors.
 func (p applyPages) showStep(w http.ResponseWriter, r *http.Request) error {
-	_, d, info, f, upgraded, err := p.draftOf(r)
+	o, err := p.draftOf(r)
 	if err != nil {
 		return err
 	}
+	d, info, f := o.draft, o.info, o.form
 	loc := web.Locale(r.Context())
 	stepID := r.PathValue("step")
 	steps := f.Steps(loc)
@@ -155,7 +167,7 @@ func (p applyPages) showStep(w http.ResponseWriter, r *http.Request) error {
 	if idx < 0 {
 		return apperr.New(apperr.ENOTFOUND, MsgNoStep)
 	}
-	v := stepView{Service: info.Name(loc), Draft: d, Steps: steps, Upgraded: upgraded}
+	v := stepView{Service: info.Name(loc), Draft: d, Steps: steps, Upgraded: o.upgraded}
 	if idx > 0 {
 		v.Back = stepURL(d.ID, steps[idx-1].ID)
 	}
@@ -267,10 +279,11 @@ func (p applyPages) showCheck(w http.ResponseWriter, r *http.Request) error {
 // renderCheck renders "check your answers"; extra["signature"] says why
 // a signature was refused.
 func (p applyPages) renderCheck(w http.ResponseWriter, r *http.Request, extra map[string]string) error {
-	who, d, info, f, _, err := p.draftOf(r)
+	o, err := p.draftOf(r)
 	if err != nil {
 		return err
 	}
+	who, d, info, f := o.who, o.draft, o.info, o.form
 	loc := web.Locale(r.Context())
 	clean, errs := f.Validate(d.Answers, loc)
 	v := checkView{Service: info.Name(loc), Draft: d, Errors: errs, StepOf: map[string]string{},
@@ -304,7 +317,8 @@ func (p applyPages) renderCheck(w http.ResponseWriter, r *http.Request, extra ma
 // application the first one made.
 func (p applyPages) submit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	who, d, _, _, _, err := p.draftOf(r)
+	o, err := p.draftOf(r)
+	who, d := o.who, o.draft
 	if apperr.Is(err, apperr.ENOTFOUND) {
 		if prior, perr := p.apps.byKey(ctx, p.apps.m.db.Writer(), who.UserID, r.PathValue("id")); perr == nil {
 			http.Redirect(w, r, applicationURL(prior.ID), http.StatusSeeOther)
