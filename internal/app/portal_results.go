@@ -145,7 +145,7 @@ func holder(c *x509.Certificate) string {
 // "fields" lists (comma-separated).
 func (a *App) runApplicationResult(ctx context.Context, t workflow.ServiceTask) (map[string]any, error) {
 	number, _ := t.Variables["applicationId"].(string)
-	officer, _ := t.Variables["completedBy"].(string)
+	officer, _ := t.Variables[workflow.CompletedBy].(string)
 	var fields []string
 	for _, f := range strings.Split(t.Headers["fields"], ",") {
 		if f = strings.TrimSpace(f); f != "" {

@@ -62,7 +62,7 @@ func TestModelerFilesRunToTheEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "the officer's review", func() bool { return len(openTasks(t, n.eng, birth)) == 1 })
-		completeAll(t, n.eng, birth, officer, map[string]any{"decision": "more-info"})
+		completeAll(t, n.eng, birth, officer, map[string]any{"decision": "more-info", "comment": "Pasportingiz nusxasini yuboring."})
 		// The applicant is told first; then the process waits for the reply.
 		eventually(t, "the wait for the reply", func() bool {
 			_, err := n.eng.Correlate(ctx, "application.reply", "2026-0000101", nil)

@@ -196,7 +196,12 @@ func TestReferenceProcessRunsToTheEnd(t *testing.T) {
 		if err := n.eng.Complete(ctx, colleague, tk.ID, nil); !apperr.Is(err, apperr.ECONFLICT) {
 			t.Errorf("completing a task a colleague holds: %v", err)
 		}
-		if err := n.eng.Complete(ctx, officer, tk.ID, map[string]any{"decision": "approve"}); err != nil {
+		// A refusal must say why; the officer's name cannot be put on
+		// someone else.
+		if err := n.eng.Complete(ctx, officer, tk.ID, map[string]any{"decision": "reject", "comment": " "}); !apperr.Is(err, apperr.EINVALID) {
+			t.Errorf("a refusal without a reason: %v", err)
+		}
+		if err := n.eng.Complete(ctx, officer, tk.ID, map[string]any{"decision": "approve", workflow.CompletedBy: "officer-2"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := n.eng.Complete(ctx, officer, tk.ID, nil); !apperr.Is(err, apperr.ECONFLICT) {
@@ -204,7 +209,7 @@ func TestReferenceProcessRunsToTheEnd(t *testing.T) {
 		}
 		eventually(t, "the end", func() bool { return state(t, n.eng, id) == "completed" })
 		in, _ := n.eng.Instance(ctx, id)
-		if in.Variables["decision"] != "approve" || in.Variables["checked"] != true {
+		if in.Variables["decision"] != "approve" || in.Variables["checked"] != true || in.Variables[workflow.CompletedBy] != officer.ID {
 			t.Errorf("variables: %v", in.Variables)
 		}
 		if len(c.runs) != 3 {

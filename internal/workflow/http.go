@@ -290,16 +290,9 @@ func (m *Module) actOnTask(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return apperr.Invalid("workflow.task.decision", map[string]string{"decision": "workflow.task.decision"})
 		}
-		// A refusal or a request goes to a person, who must read why.
-		if c == "" && outcome["decision"] != "approve" {
-			return apperr.Invalid("workflow.task.decision", map[string]string{"comment": "workflow.task.comment_required"})
-		}
 		if c != "" {
 			outcome["comment"] = c
 		}
-		// Who decided, for the steps that act in their name (a result
-		// document the officer signs).
-		outcome["completedBy"] = actor.ID
 		err = m.eng.Complete(ctx, actor, id, outcome)
 	default:
 		return apperr.Invalid("workflow.task.action", map[string]string{"action": "workflow.task.action"})

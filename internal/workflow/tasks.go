@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -210,11 +211,29 @@ func (e *Engine) assign(ctx context.Context, actor Actor, id string, to *Actor, 
 	})
 }
 
+// CompletedBy is the variable in which Complete records who completed a
+// user task, for the steps that act in their name (a result document the
+// officer signs): the engine sets it, whatever the outcome says.
+const CompletedBy = "completedBy"
+
 // Complete finishes a user task with the actor's outcome (merged into the
-// instance's variables) and moves the process on. EFORBIDDEN if the actor
-// may not work on the task; ECONFLICT if it is closed or someone else
-// holds it.
+// instance's variables, with CompletedBy set to the actor) and moves the
+// process on. An outcome that decides to reject or to ask for more
+// information ("decision" "reject" or "more-info") must say why in
+// "comment": a person reads it. EINVALID for one that does not; EFORBIDDEN
+// if the actor may not work on the task; ECONFLICT if it is closed or
+// someone else holds it.
 func (e *Engine) Complete(ctx context.Context, actor Actor, id string, outcome map[string]any) error {
+	if d := outcome["decision"]; d == "reject" || d == "more-info" {
+		if c, _ := outcome["comment"].(string); strings.TrimSpace(c) == "" {
+			return apperr.Invalid("workflow.task.decision", map[string]string{"comment": "workflow.task.comment_required"})
+		}
+	}
+	outcome = maps.Clone(outcome)
+	if outcome == nil {
+		outcome = map[string]any{}
+	}
+	outcome[CompletedBy] = actor.ID
 	doc, err := json.Marshal(outcome)
 	if err != nil {
 		return apperr.Invalid("workflow.variables.invalid", map[string]string{"outcome": "workflow.variables.invalid"})
