@@ -260,9 +260,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.SMTPAddr != "" {
+	switch {
+	case cfg.SMTPAddr != "":
 		messages.UseEmail(&notify.SMTPSender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername,
 			Password: cfg.SMTPPassword, StartTLS: !cfg.SMTPNoStartTLS})
+	case cfg.Demo:
+		// The demo shows its e-mail on the outbox page; a real node
+		// without a mail server sends none.
+		messages.UseEmail(notify.LogSender{Log: log})
 	}
 	if cfg.Demo {
 		messages.DemoRoutes(a.Web.Router())

@@ -128,8 +128,9 @@ func TestNotifyValidates(t *testing.T) {
 		noUser := approved("", "", "")
 		for name, n := range map[string]notify.Notification{"missing personalisation": missing, "unknown event": unknown, "no user": noUser} {
 			err := d.Tx(ctx, func(tx *sql.Tx) error { return svc.Notify(ctx, tx, n) })
-			if apperr.Code(err) != apperr.EINVALID {
-				t.Errorf("%s: err = %v, want EINVALID", name, err)
+			// The caller's bug, never shown to a person as their mistake.
+			if apperr.Code(err) != apperr.EINTERNAL {
+				t.Errorf("%s: err = %v, want an internal error", name, err)
 			}
 		}
 		if ms := messages(t, svc); len(ms) != 0 {
@@ -312,7 +313,8 @@ func TestEmailThroughSMTP(t *testing.T) {
 }
 
 func TestPreferences(t *testing.T) {
-	harness(t, notify.LogSender{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil, func(t *testing.T, d *db.DB, svc *notify.Service, q *jobs.Queue) {
+	logged := notify.LogSender{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	harness(t, logged, logged, func(t *testing.T, d *db.DB, svc *notify.Service, q *jobs.Queue) {
 		ctx := context.Background()
 		if p, err := svc.Preferences(ctx, "u1"); err != nil || p != notify.DefaultPrefs() {
 			t.Fatalf("default = %+v, %v", p, err)
@@ -336,6 +338,21 @@ func TestPreferences(t *testing.T) {
 			if m, ok := ms[k]; !ok || m.Status != notify.Delivered {
 				t.Errorf("%s: %+v, %v", k, m, ok)
 			}
+		}
+	})
+}
+
+// TestNoEmailWithoutSender: a node with no mail sender keeps no e-mail
+// at all, rather than one marked delivered that went nowhere.
+func TestNoEmailWithoutSender(t *testing.T) {
+	harness(t, notify.LogSender{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, nil, func(t *testing.T, d *db.DB, svc *notify.Service, q *jobs.Queue) {
+		if err := svc.SetPreferences(context.Background(), "u1", notify.Prefs{SMS: true, Email: true}); err != nil {
+			t.Fatal(err)
+		}
+		notifyTx(t, d, svc, approved("u1", "+998901000001", "u1@example.uz"))
+		ms := settle(t, svc, q)
+		if _, ok := ms["email u1@example.uz"]; ok || len(ms) != 2 {
+			t.Errorf("messages = %v, want in-app and SMS only", ms)
 		}
 	})
 }

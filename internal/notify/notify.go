@@ -30,6 +30,7 @@ import (
 	"github.com/egovuz/egov/internal/platform/db"
 	"github.com/egovuz/egov/internal/platform/i18n"
 	"github.com/egovuz/egov/internal/platform/jobs"
+	"github.com/egovuz/egov/internal/platform/text"
 	"github.com/egovuz/egov/internal/platform/web"
 )
 
@@ -102,18 +103,15 @@ type Service struct {
 }
 
 // New returns the service and registers its delivery job. sms delivers
-// SMS; if it can also send e-mail (as LogSender can), it does so until
-// UseEmail names a mail server. rd parses the pages; it may be nil when
-// they are not served.
+// SMS; e-mail goes out only once UseEmail names a sender (until then the
+// e-mail channel is skipped, never pretended delivered). rd parses the
+// pages; it may be nil when they are not served.
 func New(d *db.DB, c clock.Clock, q Queue, sms SMSGateway, rd *web.Renderer) (*Service, error) {
 	ts, err := NotificationTemplates()
 	if err != nil {
 		return nil, err
 	}
 	s := &Service{db: d, clock: c, jobs: q, sms: sms, templates: newTemplateSet(ts)}
-	if e, ok := sms.(EmailSender); ok {
-		s.email = e
-	}
 	if rd != nil {
 		if s.page, err = rd.Page(templateFS, "templates/messages.html"); err != nil {
 			return nil, err
@@ -156,12 +154,12 @@ type Notification struct {
 // person gets: in-app always (delivered at once: the commit puts it in
 // their inbox), SMS and e-mail if they have chosen them and the address is
 // given. Each SMS and e-mail is queued with a delivery job, so it goes out
-// if and only if tx commits. It returns EINVALID for a missing user or an
-// unknown event, or when the personalisation lacks a placeholder's value;
-// nothing is stored then.
+// if and only if tx commits. A missing user, an unknown event or a
+// personalisation that lacks a placeholder's value is the caller's bug:
+// an internal error, and nothing is stored.
 func (s *Service) Notify(ctx context.Context, tx *sql.Tx, n Notification) error {
 	if n.UserID == "" || n.Event == "" {
-		return apperr.New(apperr.EINVALID, "notify: user and event are required")
+		return errors.New("notify: user and event are required")
 	}
 	loc := n.Locale
 	if !slices.Contains(i18n.All(), loc) {
@@ -296,10 +294,8 @@ func (s *Service) deliver(ctx context.Context, j jobs.Job) error {
 	if IsPermanent(sendErr) {
 		next = PermanentFailure
 	}
-	msg := sendErr.Error()
-	if len(msg) > maxErrorLen {
-		msg = msg[:maxErrorLen]
-	}
+	// A gateway's answer may hold any bytes: keep what a column takes.
+	msg := text.Storable(sendErr.Error(), maxErrorLen)
 	if _, err := s.db.Writer().ExecContext(ctx, `UPDATE notify_messages
 		SET status = $1, attempts = attempts + 1, last_error = $2, updated_at = $3 WHERE id = $4`,
 		string(next), msg, now, p.ID); err != nil {
@@ -345,16 +341,7 @@ func (s *Service) list(ctx context.Context, query string, args ...any) ([]Messag
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, scanMessage)
 }
 
 // Recent lists the newest messages on every channel, newest first, for the
@@ -366,18 +353,6 @@ func (s *Service) Recent(ctx context.Context, limit int) ([]Message, error) {
 		return nil, fmt.Errorf("recent messages: %w", err)
 	}
 	return out, nil
-}
-
-// Message returns one stored message by ID, or ENOTFOUND.
-func (s *Service) Message(ctx context.Context, id string) (Message, error) {
-	m, err := scanMessage(s.db.Reader().QueryRowContext(ctx, `SELECT `+messageColumns+` FROM notify_messages WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, apperr.New(apperr.ENOTFOUND, "error.not_found")
-	}
-	if err != nil {
-		return Message{}, fmt.Errorf("find message: %w", err)
-	}
-	return m, nil
 }
 
 // Inbox lists the person's in-app messages, newest first. Nobody else's

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/egovuz/egov/internal/platform/apperr"
 	"github.com/egovuz/egov/internal/platform/i18n"
 )
 
@@ -46,7 +45,7 @@ func (t Template) Render(p map[string]string) (subject, body string, err error) 
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		missing = slices.Compact(missing)
-		return "", "", apperr.New(apperr.EINVALID, fmt.Sprintf("notify: missing personalisation for %s: %s", t.Event, strings.Join(missing, ", ")))
+		return "", "", fmt.Errorf("notify: missing personalisation for %s: %s", t.Event, strings.Join(missing, ", "))
 	}
 	return subject, body, nil
 }
@@ -240,5 +239,5 @@ func (s templateSet) find(event string, ch Channel, loc i18n.Locale) (Template, 
 	if t, ok := s[templateKey{event, ch, i18n.Default}]; ok {
 		return t, nil
 	}
-	return Template{}, apperr.New(apperr.EINVALID, fmt.Sprintf("notify: no template for event %q", event))
+	return Template{}, fmt.Errorf("notify: no template for event %q", event)
 }

@@ -33,8 +33,8 @@ func TestRender(t *testing.T) {
 			tmpl := notify.Template{Event: "e", Channel: notify.Email, Locale: i18n.En, Subject: tt.subject, Body: tt.body}
 			s, b, err := tmpl.Render(tt.p)
 			if tt.wantErr != "" {
-				if apperr.Code(err) != apperr.EINVALID || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want EINVALID naming %q", err, tt.wantErr)
+				if apperr.Code(err) != apperr.EINTERNAL || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want an internal error naming %q", err, tt.wantErr)
 				}
 				return
 			}
