@@ -189,7 +189,12 @@ func StartGateway(ctx context.Context, cfg GatewayConfig, log *slog.Logger) (_ *
 	}
 	dir := globalconf.NewDirectory(fetcher)
 	sec := &gateway.Security{Auth: keys.Auth, Sign: keys.Sign, Trust: &gateway.Trust{Roots: roots,
-		Intermediates: keys.Sign.Chain, Status: ocspclient.New(ocspclient.Config{Issuers: append(anchors, keys.Sign.Chain...), Responder: base + pki.PathOCSP}), Gateways: dir}}
+		Intermediates: keys.Sign.Chain, Gateways: dir,
+		// Answers are kept no longer than the gateway's own verdicts, so a
+		// revocation reaches this gateway within that minute, as at the
+		// central gateways.
+		Status: ocspclient.New(ocspclient.Config{Issuers: append(anchors, keys.Sign.Chain...), Responder: base + pki.PathOCSP,
+			MaxAge: gateway.DefaultCertificateTTL})}}
 	c := clock.System{}
 	g := &GatewayNode{db: d, log: msglog.New(d, c), tsa: tsp.Client{URL: base + pki.PathTSA}, logger: log,
 		Keys: bus.NewAPIKeys(d, c, audit.New(d, c))}

@@ -92,6 +92,13 @@ func TestStandaloneGateway(t *testing.T) {
 	if err := gateway.WriteKeys(filepath.Join(dir, "keys"), authKey, authChain, signKey, signChain); err != nil {
 		t.Fatal(err)
 	}
+	// Keys are never overwritten, and a refused write leaves nothing behind.
+	if err := gateway.WriteKeys(filepath.Join(dir, "keys"), signKey, signChain, authKey, authChain); err == nil {
+		t.Error("keys written over existing ones")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "keys.new-*")); len(left) != 0 {
+		t.Errorf("a refused write left %v", left)
+	}
 	anchors := filepath.Join(dir, "root.pem")
 	if err := os.WriteFile(anchors, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: chain[len(chain)-1].Raw}), 0o600); err != nil {
 		t.Fatal(err)

@@ -66,7 +66,7 @@ func (pkiHolders) Holder(ctx context.Context) (pki.Holder, bool) {
 		return pki.Holder{}, false
 	}
 	return pki.Holder{UserID: p.User.ID, PINFL: p.User.PINFL, GivenName: p.User.FirstName, Surname: p.User.LastName,
-		Strong: p.Session.Method.Strong()}, true
+		Strong: p.Session != nil && p.Session.Method.Strong()}, true
 }
 
 // loadDemoOfficerKeys gives each demo officer and supervisor a signing key

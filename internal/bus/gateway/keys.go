@@ -57,12 +57,20 @@ func LoadKeys(dir string) (*Keys, error) {
 	return k, nil
 }
 
-// WriteKeys stores keys in dir as LoadKeys reads them, creating dir
-// readable by the owner only. It refuses to overwrite existing files.
+// WriteKeys stores keys in dir as LoadKeys reads them, readable by the
+// owner only. The files are written into a fresh directory beside dir and
+// moved into place together, so a failure midway leaves no half-written
+// dir for LoadKeys to trip over. It refuses to replace a dir that holds
+// anything.
 func WriteKeys(dir string, authKey crypto.Signer, authChain []*x509.Certificate, signKey crypto.Signer, signChain []*x509.Certificate) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+".new-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // gone once renamed; the leftovers of a failure otherwise
 	for _, f := range []struct {
 		name  string
 		key   crypto.Signer
@@ -79,19 +87,12 @@ func WriteKeys(dir string, authKey crypto.Signer, authChain []*x509.Certificate,
 		for _, c := range f.certs {
 			data = append(data, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 		}
-		file, err := os.OpenFile(filepath.Join(dir, f.name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		_, err = file.Write(data)
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := pki.WriteNewFile(filepath.Join(tmp, f.name), data); err != nil {
 			return err
 		}
 	}
-	return nil
+	// An empty dir is replaced; one with files makes the rename fail.
+	return os.Rename(tmp, dir)
 }
 
 // loadPair reads a key file and its certificate file, and checks that the
