@@ -309,8 +309,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error)
 	a.catalog.Routes(a.Web.Router())
 	a.catalog.AdminRoutes(a.Web.Router(), identity.PermCatalogEdit, catalogStaff{})
 	calendar := cfg.calendar(clock.Tashkent)
-	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: clock.Tashkent, Calendar: calendar,
-		Prefix: a.Bus.Prefix(), Logger: log})
+	a.Workflow = workflow.New(a.DB, a.Jobs, a.Outbox, a.clock, workflow.Options{Location: clock.Tashkent, Calendar: calendar, Logger: log})
 	pkiSecret := []byte(cfg.PKIKeySecret)
 	if len(pkiSecret) == 0 {
 		pkiSecret = derive(secret, "egov pki key seal")

@@ -3,6 +3,7 @@ package docgen
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,6 +26,10 @@ const missing = '□'
 type faces struct {
 	regular, bold *sfnt.Font
 }
+
+// embeddedFaces are the embedded fonts, parsed once: they never change,
+// and an sfnt.Font is safe for concurrent use.
+var embeddedFaces = sync.OnceValues(loadFaces)
 
 // loadFaces parses the embedded fonts to look up which runes they cover.
 func loadFaces() (faces, error) {

@@ -48,7 +48,7 @@ type page struct {
 // deterministic: fixed creation and modification dates, sorted resource
 // catalogs, no random IDs (fpdf writes none unless the file is encrypted).
 func newPage(d Document) (*page, error) {
-	fs, err := loadFaces()
+	fs, err := embeddedFaces()
 	if err != nil {
 		return nil, err
 	}

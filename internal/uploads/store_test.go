@@ -146,9 +146,6 @@ func TestStoreReadsAtMostTheLimit(t *testing.T) {
 		if body.read != uploads.DefaultMaxSize+1 {
 			t.Errorf("read %d bytes, want the limit and one", body.read)
 		}
-		if fx.svc.MaxSize() != uploads.DefaultMaxSize {
-			t.Errorf("MaxSize = %d", fx.svc.MaxSize())
-		}
 	})
 }
 

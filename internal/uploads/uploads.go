@@ -142,10 +142,6 @@ func New(d *db.DB, bucket *blob.Bucket, c clock.Clock, log *slog.Logger, cfg Con
 		types: slices.Compact(slices.Sorted(slices.Values(types))), scanner: cfg.Scanner}, nil
 }
 
-// MaxSize is the largest file Store accepts, in bytes, for a handler's
-// request body limit.
-func (s *Service) MaxSize() int64 { return s.max }
-
 // now is the clock's time to the microsecond, the precision PostgreSQL
 // stores, so that a File in hand equals the stored one on both engines.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }

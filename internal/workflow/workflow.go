@@ -49,8 +49,8 @@ const (
 	jobTimer = "workflow.timer"
 )
 
-// Event subjects the engine publishes through the outbox, under the bus's
-// prefix (Options.Prefix).
+// Event subjects the engine publishes through the outbox, under the
+// outbox's prefix (events.Outbox.Subject).
 const (
 	SubjectInstanceStarted = "workflow.instance.started"
 	SubjectInstanceEnded   = "workflow.instance.ended"
@@ -115,8 +115,6 @@ type Options struct {
 	// Calendar decides working days for timers that count them; the
 	// default one of Location when nil.
 	Calendar *schedule.Calendar
-	// Prefix is the bus's subject prefix; events.DefaultPrefix when empty.
-	Prefix string
 	// Observer, when set, hears on this node of the tasks created and the
 	// instances ended by each committed step, at once (the outbox carries
 	// the same news to every node, later).
@@ -147,9 +145,6 @@ func New(d *db.DB, q *jobs.Queue, o *events.Outbox, c clock.Clock, opts Options)
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
-	}
-	if opts.Prefix == "" {
-		opts.Prefix = events.DefaultPrefix
 	}
 	if opts.Calendar == nil {
 		opts.Calendar = schedule.NewCalendar(opts.Location)
