@@ -51,8 +51,9 @@ func TestInvoices(t *testing.T) {
 		if !errors.Is(err, rollback) {
 			t.Fatal(err)
 		}
-		if _, err := svc.ByReference(ctx, "app-1"); !apperr.Is(err, apperr.ENOTFOUND) {
-			t.Fatalf("rolled-back invoice: %v", err)
+		var kept int
+		if err := d.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM payments_invoices WHERE reference = 'app-1'`).Scan(&kept); err != nil || kept != 0 {
+			t.Fatalf("rolled-back invoice: %d kept, %v", kept, err)
 		}
 
 		first, err := createInvoice(t, d, svc, want)
@@ -91,9 +92,6 @@ func TestInvoices(t *testing.T) {
 		_, missing := svc.Find(ctx, "bob", db.NewID())
 		if !apperr.Is(other, apperr.ENOTFOUND) || !apperr.Is(missing, apperr.ENOTFOUND) || other.Error() != missing.Error() {
 			t.Errorf("bob finds alice's invoice: %v; a missing one: %v", other, missing)
-		}
-		if got, err := svc.ByReference(ctx, "app-1"); err != nil || got != first {
-			t.Errorf("by reference = %+v, %v", got, err)
 		}
 
 		cancel := func(ref string) error {

@@ -220,17 +220,6 @@ func (s *Service) Find(ctx context.Context, payerID, id string) (Invoice, error)
 	return inv, nil
 }
 
-// ByReference returns the invoice of the caller's reference, or ENOTFOUND.
-// It does not check the payer: it is for the module that owns the
-// reference.
-func (s *Service) ByReference(ctx context.Context, reference string) (Invoice, error) {
-	inv, err := findInvoice(ctx, s.db.Reader(), "reference = $1", reference)
-	if err != nil {
-		return Invoice{}, fmt.Errorf("invoice by reference: %w", err)
-	}
-	return inv, nil
-}
-
 // Cancel cancels the pending invoice of reference in the caller's
 // transaction, e.g. when its application is withdrawn; a callback for it is
 // then rejected. Cancelling a cancelled invoice does nothing. It returns
