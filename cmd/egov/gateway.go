@@ -78,7 +78,7 @@ func cmdGateway(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return &app.ConfigError{Msg: fmt.Sprintf("--log-level %q: %v", level, err)}
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lv}))
+	log := app.NewLogger(app.Config{LogLevel: level}, stderr)
 	g, err := app.StartGateway(ctx, cfg, log)
 	if err != nil {
 		return err

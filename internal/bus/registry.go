@@ -391,23 +391,29 @@ func insertGateway(ctx context.Context, tx *sql.Tx, g *Gateway) error {
 // Gateways lists every gateway, by member and name, for the global
 // configuration and for gateways to find and authenticate each other.
 func (r *Registry) Gateways(ctx context.Context) ([]Gateway, error) {
-	rows, err := r.db.Reader().QueryContext(ctx, `SELECT g.id, m.instance, m.member_class, m.member_code, g.name, g.address,
-		g.auth_serial, g.sign_serial, g.created_at FROM bus_gateways g JOIN bus_members m ON m.id = g.member_id
-		ORDER BY m.instance, m.member_class, m.member_code, g.name`)
+	out, err := queryGateways(ctx, r.db.Reader())
 	if err != nil {
 		return nil, fmt.Errorf("list gateways: %w", err)
 	}
-	out, err := db.Collect(rows, func(row interface{ Scan(...any) error }) (Gateway, error) {
+	return out, nil
+}
+
+// queryGateways reads every gateway with q (the pool, or a snapshot's
+// transaction), by member and name.
+func queryGateways(ctx context.Context, q db.Runner) ([]Gateway, error) {
+	rows, err := q.QueryContext(ctx, `SELECT g.id, m.instance, m.member_class, m.member_code, g.name, g.address,
+		g.auth_serial, g.sign_serial, g.created_at FROM bus_gateways g JOIN bus_members m ON m.id = g.member_id
+		ORDER BY m.instance, m.member_class, m.member_code, g.name`)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collect(rows, func(row interface{ Scan(...any) error }) (Gateway, error) {
 		var g Gateway
 		err := row.Scan(&g.ID, &g.Member.Instance, &g.Member.MemberClass, &g.Member.MemberCode, &g.Name, &g.Address,
 			&g.AuthSerial, &g.SignSerial, &g.CreatedAt)
 		g.CreatedAt = g.CreatedAt.UTC()
 		return g, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list gateways: %w", err)
-	}
-	return out, nil
 }
 
 // validateService adds to f the problems of a service's title, base URL

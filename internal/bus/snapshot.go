@@ -103,20 +103,8 @@ func snapSubsystems(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
 }
 
 func snapGateways(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
-	rows, err := tx.QueryContext(ctx, `SELECT g.id, m.instance, m.member_class, m.member_code, g.name, g.address,
-		g.auth_serial, g.sign_serial, g.created_at FROM bus_gateways g JOIN bus_members m ON m.id = g.member_id
-		ORDER BY m.instance, m.member_class, m.member_code, g.name`)
-	if err != nil {
-		return err
-	}
-	s.Gateways, err = db.Collect(rows, func(row snapRow) (Gateway, error) {
-		var g Gateway
-		c := &g.Member
-		err := row.Scan(&g.ID, &c.Instance, &c.MemberClass, &c.MemberCode, &g.Name, &g.Address, &g.AuthSerial, &g.SignSerial,
-			&g.CreatedAt)
-		g.CreatedAt = g.CreatedAt.UTC()
-		return g, err
-	})
+	var err error
+	s.Gateways, err = queryGateways(ctx, tx)
 	return err
 }
 

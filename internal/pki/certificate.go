@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -101,6 +102,12 @@ type CertificateFilter struct {
 	Profile *Profile
 	// Limit bounds the result (default and maximum 100), newest first.
 	Limit int
+}
+
+// SelfSigned tells a root certificate: it names itself as issuer and its
+// own key signed it (the cheap name test first).
+func SelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
 }
 
 // serialHex writes a serial number the way the store keys it.

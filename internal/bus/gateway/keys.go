@@ -50,7 +50,7 @@ func LoadKeys(dir string) (*Keys, error) {
 	// The TLS peer needs the chain up to, not including, the root it
 	// trusts already.
 	for _, c := range authChain {
-		if !isSelfSigned(c) {
+		if !pki.SelfSigned(c) {
 			k.Auth.Certificate = append(k.Auth.Certificate, c.Raw)
 		}
 	}
@@ -127,9 +127,4 @@ func loadPair(dir, keyName, certName string) (crypto.Signer, []*x509.Certificate
 		return nil, nil, errors.New("bus gateway: " + certName + " does not certify the key in " + keyName)
 	}
 	return key, chain, nil
-}
-
-// isSelfSigned tells a root certificate.
-func isSelfSigned(c *x509.Certificate) bool {
-	return c.CheckSignatureFrom(c) == nil
 }

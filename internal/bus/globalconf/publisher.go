@@ -1,9 +1,7 @@
 package globalconf
 
 import (
-	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/egovuz/egov/internal/bus"
+	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/pki/cades"
 	"github.com/egovuz/egov/internal/pki/cms"
 	"github.com/egovuz/egov/internal/platform/clock"
@@ -170,7 +169,7 @@ func (p *Publisher) make(ctx context.Context, now time.Time) (*Document, error) 
 func (p *Publisher) trust(s cms.Signer) Trust {
 	t := Trust{TSAURL: p.cfg.TSAURL}
 	for _, c := range s.Chain {
-		if selfSigned(c) {
+		if pki.SelfSigned(c) {
 			t.Roots = append(t.Roots, c)
 		} else {
 			t.Intermediates = append(t.Intermediates, c)
@@ -180,10 +179,6 @@ func (p *Publisher) trust(s cms.Signer) Trust {
 		t.OCSPURL = s.Cert.OCSPServer[0]
 	}
 	return t
-}
-
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
 }
 
 // ServeHTTP answers GET and HEAD at Path with the current document, or

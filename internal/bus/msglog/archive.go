@@ -443,7 +443,7 @@ func (l *Log) VerifyArchive(ctx context.Context, bucket *blob.Bucket, gateway st
 			return broken(f.FirstSeq, "%v", err)
 		}
 		certs := slices.Concat(intermediates, a.certificates(), cmsCertificates(sig))
-		if err := checkArchiveSignature(ctx, data, sig, roots, certs); err != nil {
+		if err := checkArchiveSignature(ctx, data, sig, roots, certs, l.clock.Now); err != nil {
 			return broken(f.FirstSeq, "its signature does not hold: %v", err)
 		}
 		if seq, err := a.check(f, prev, roots, certs); err != nil {
@@ -459,8 +459,8 @@ func (l *Log) VerifyArchive(ctx context.Context, bucket *blob.Bucket, gateway st
 // and a certificate that has expired since the signing time claimed, do
 // not fail it, as the file's content proves itself through the timestamps
 // inside.
-func checkArchiveSignature(ctx context.Context, data, sig []byte, roots *x509.CertPool, certs []*x509.Certificate) error {
-	v := &cades.Verifier{Roots: roots, Intermediates: certs, Now: time.Now}
+func checkArchiveSignature(ctx context.Context, data, sig []byte, roots *x509.CertPool, certs []*x509.Certificate, now func() time.Time) error {
+	v := &cades.Verifier{Roots: roots, Intermediates: certs, Now: now}
 	rep, err := v.Verify(ctx, data, sig)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/egovuz/egov/internal/pki"
 	"github.com/egovuz/egov/internal/pki/cades"
 	"github.com/egovuz/egov/internal/pki/tsp"
 	"github.com/egovuz/egov/internal/platform/apperr"
@@ -214,7 +215,7 @@ func WriteEvidence(w io.Writer, ev []Evidence, certs ...*x509.Certificate) error
 	for _, c := range certs {
 		switch {
 		case c == nil || !c.IsCA:
-		case bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil:
+		case pki.SelfSigned(c):
 			roots = appendCert(roots, c)
 		default:
 			issuing = appendCert(issuing, c)
