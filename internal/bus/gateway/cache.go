@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"sync"
 	"time"
@@ -204,30 +205,48 @@ func (d *cachedConsumer) Gateways(ctx context.Context) ([]bus.Gateway, error) {
 	return d.gateways.Gateways(ctx)
 }
 
-// cachedClients keeps which subsystem an API key is bound to. Only keys
-// found are kept, by their SHA-256 rather than as they are; an unknown key
-// is asked about every time.
+// cachedClients keeps which subsystem an API key or a TLS client
+// certificate is bound to. Only credentials found are kept, by their
+// SHA-256 rather than as they are; an unknown one is asked about every
+// time.
 type cachedClients struct {
 	LocalClients
-	keys *cache[[sha256.Size]byte, xroad.ClientID]
+	keys  *cache[[sha256.Size]byte, xroad.ClientID]
+	certs *cache[[sha256.Size]byte, xroad.ClientID]
 }
 
 func newCachedClients(c LocalClients, ttl time.Duration, now func() time.Time) LocalClients {
 	if ttl <= 0 {
 		return c
 	}
-	return &cachedClients{LocalClients: c, keys: newCache[[sha256.Size]byte, xroad.ClientID](ttl, now)}
+	return &cachedClients{LocalClients: c, keys: newCache[[sha256.Size]byte, xroad.ClientID](ttl, now),
+		certs: newCache[[sha256.Size]byte, xroad.ClientID](ttl, now)}
 }
 
-// errUnknownKey makes the cache forget a key that is bound to no
+// errUnknownKey makes the cache forget a credential that is bound to no
 // subsystem.
 type errUnknownKey struct{}
 
 func (errUnknownKey) Error() string { return "unknown API key" }
 
 func (c *cachedClients) ByAPIKey(ctx context.Context, key string) (xroad.ClientID, bool, error) {
-	id, err := c.keys.get(ctx, sha256.Sum256([]byte(key)), func(ctx context.Context) (xroad.ClientID, error) {
-		id, ok, err := c.LocalClients.ByAPIKey(ctx, key)
+	return cachedClient(ctx, c.keys, []byte(key), func(ctx context.Context) (xroad.ClientID, bool, error) {
+		return c.LocalClients.ByAPIKey(ctx, key)
+	})
+}
+
+func (c *cachedClients) ByCertificate(ctx context.Context, cert *x509.Certificate) (xroad.ClientID, bool, error) {
+	return cachedClient(ctx, c.certs, cert.Raw, func(ctx context.Context) (xroad.ClientID, bool, error) {
+		return c.LocalClients.ByCertificate(ctx, cert)
+	})
+}
+
+// cachedClient answers for the credential from the cache, asking lookup
+// when it has no answer.
+func cachedClient(ctx context.Context, cc *cache[[sha256.Size]byte, xroad.ClientID], credential []byte,
+	lookup func(context.Context) (xroad.ClientID, bool, error)) (xroad.ClientID, bool, error) {
+	id, err := cc.get(ctx, sha256.Sum256(credential), func(ctx context.Context) (xroad.ClientID, error) {
+		id, ok, err := lookup(ctx)
 		if err == nil && !ok {
 			err = errUnknownKey{}
 		}
