@@ -137,18 +137,19 @@ func isClosed(ch chan struct{}) bool {
 }
 
 // cachedProvider is a ProviderDirectory that keeps the answers a provider
-// gateway asks for every request (Service, Allowed); the metaservices'
-// lists are asked anew each time.
+// gateway asks for every request: the service, and what a client may call
+// of it (kept per client and service, so that requests for ever new
+// records, /births/{pinfl}, share one answer); the metaservices' lists are
+// asked anew each time.
 type cachedProvider struct {
 	ProviderDirectory
 	services *cache[xroad.ServiceID, *bus.Service]
-	allowed  *cache[allowedKey, bool]
+	granted  *cache[grantKey, []bus.Endpoint]
 }
 
-type allowedKey struct {
-	client       xroad.ClientID
-	service      xroad.ServiceID
-	method, path string
+type grantKey struct {
+	client  xroad.ClientID
+	service xroad.ServiceID
 }
 
 func newCachedProvider(dir ProviderDirectory, ttl time.Duration, now func() time.Time) ProviderDirectory {
@@ -156,7 +157,7 @@ func newCachedProvider(dir ProviderDirectory, ttl time.Duration, now func() time
 		return dir
 	}
 	return &cachedProvider{ProviderDirectory: dir, services: newCache[xroad.ServiceID, *bus.Service](ttl, now),
-		allowed: newCache[allowedKey, bool](ttl, now)}
+		granted: newCache[grantKey, []bus.Endpoint](ttl, now)}
 }
 
 // Service returns the kept service, shared by every caller within the
@@ -167,10 +168,16 @@ func (d *cachedProvider) Service(ctx context.Context, id xroad.ServiceID) (*bus.
 	})
 }
 
+// Allowed decides, with bus.Permits as the directory does, on the kept
+// endpoints the client may call.
 func (d *cachedProvider) Allowed(ctx context.Context, client xroad.ClientID, service xroad.ServiceID, method, path string) (bool, error) {
-	return d.allowed.get(ctx, allowedKey{client, service, method, path}, func(ctx context.Context) (bool, error) {
-		return d.ProviderDirectory.Allowed(ctx, client, service, method, path)
+	eps, err := d.granted.get(ctx, grantKey{client, service}, func(ctx context.Context) ([]bus.Endpoint, error) {
+		return d.ProviderDirectory.AllowedMethods(ctx, client, service)
 	})
+	if err != nil {
+		return false, err
+	}
+	return bus.Permits(eps, method, path), nil
 }
 
 // cachedGateways keeps the list of registered gateways. Callers share the
