@@ -285,18 +285,12 @@ func (l *Log) archivable(ctx context.Context, gateway string, start int64, start
 func checkBatch(b *Batch, recs []Record, prev *Record) error {
 	b.Hashes = b.Hashes[:0]
 	for _, r := range recs {
-		broken := func(reason string) error {
-			return &BrokenError{Gateway: b.Gateway, Seq: r.Seq, QueryID: r.QueryID, Reason: reason}
+		if err := linkProblem(b.Gateway, *prev, r); err != nil {
+			return err
 		}
-		switch {
-		case r.Seq != prev.Seq+1:
-			return &BrokenError{Gateway: b.Gateway, Seq: prev.Seq + 1, Reason: fmt.Sprintf("record %d is missing", prev.Seq+1)}
-		case r.Batch != b.ID:
-			return broken(fmt.Sprintf("it is not marked with its batch %s", b.ID))
-		case !bytes.Equal(r.PrevHash, orEmpty(prev.Hash)):
-			return broken(fmt.Sprintf("its previous hash is not the hash of record %d", prev.Seq))
-		case !bytes.Equal(r.Hash, r.Sum()):
-			return broken("its content does not match its hash")
+		if r.Batch != b.ID {
+			return &BrokenError{Gateway: b.Gateway, Seq: r.Seq, QueryID: r.QueryID,
+				Reason: fmt.Sprintf("it is not marked with its batch %s", b.ID)}
 		}
 		b.Hashes = append(b.Hashes, r.Hash)
 		*prev = r
@@ -797,16 +791,8 @@ func (l *Log) VerifyFrom(ctx context.Context, gateway string, seq int64, hash []
 		if err != nil {
 			return fmt.Errorf("verify message log of %s: %w", gateway, err)
 		}
-		broken := func(reason string, args ...any) error {
-			return &BrokenError{Gateway: gateway, Seq: r.Seq, QueryID: r.QueryID, Reason: fmt.Sprintf(reason, args...)}
-		}
-		switch {
-		case r.Seq != prev.Seq+1:
-			return broken("record %d is missing", prev.Seq+1)
-		case !bytes.Equal(r.PrevHash, orEmpty(prev.Hash)):
-			return broken("its previous hash is not the hash of record %d", prev.Seq)
-		case !bytes.Equal(r.Hash, r.Sum()):
-			return broken("its content does not match its hash")
+		if err := linkProblem(gateway, prev, r); err != nil {
+			return err
 		}
 		if r.Batch != "" {
 			batches[r.Batch] = append(batches[r.Batch], r.Hash)
@@ -854,4 +840,23 @@ func (l *Log) archivedTail(ctx context.Context, gateway string) (int64, []byte, 
 		return 0, []byte{}, nil
 	}
 	return f.LastSeq, f.LastHash, nil
+}
+
+// linkProblem checks that r follows prev in gateway's hash chain: the next
+// number, prev's hash as its previous hash, and its content matching its
+// own hash. It returns the first break, at r, or nil.
+func linkProblem(gateway string, prev, r Record) error {
+	var reason string
+	switch {
+	case r.Seq != prev.Seq+1:
+		reason = fmt.Sprintf("record %d is missing", prev.Seq+1)
+	case !bytes.Equal(r.PrevHash, orEmpty(prev.Hash)):
+		reason = fmt.Sprintf("its previous hash is not the hash of record %d", prev.Seq)
+	case !bytes.Equal(r.Hash, r.Sum()):
+		reason = "its content does not match its hash"
+	default:
+		return nil
+	}
+	// The break is found at r, which names where to look.
+	return &BrokenError{Gateway: gateway, Seq: r.Seq, QueryID: r.QueryID, Reason: reason}
 }
