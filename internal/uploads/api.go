@@ -1,7 +1,6 @@
 package uploads
 
 import (
-	"context"
 	_ "embed"
 	"net/http"
 	"time"
@@ -33,11 +32,11 @@ type fileJSON struct {
 // answer's id goes in the form's file field.
 //
 //	POST /api/v1/uploads   201 with the file, or a problem
-func (s *Service) APIRoutes(srv *web.Server, perm web.Permission, user func(ctx context.Context) (string, bool)) error {
+func (s *Service) APIRoutes(srv *web.Server, perm web.Permission, user CurrentUser) error {
 	srv.Router().Handle("POST /api/v1/uploads", perm, func(w http.ResponseWriter, r *http.Request) error {
-		uid, ok := user(r.Context())
-		if !ok || uid == "" {
-			return apperr.New(apperr.EUNAUTHORIZED, "error.unauthorized")
+		uid, err := owner(r, user)
+		if err != nil {
+			return err
 		}
 		file, header, err := r.FormFile("file")
 		if err != nil {

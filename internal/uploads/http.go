@@ -12,16 +12,29 @@ import (
 	"github.com/egovuz/egov/internal/platform/web"
 )
 
+// CurrentUser returns the account whose files a request may use, or false
+// for nobody; internal/app provides it.
+type CurrentUser func(ctx context.Context) (userID string, ok bool)
+
+// owner is the request's user, or EUNAUTHORIZED.
+func owner(r *http.Request, user CurrentUser) (string, error) {
+	uid, ok := user(r.Context())
+	if !ok || uid == "" {
+		return "", apperr.New(apperr.EUNAUTHORIZED, "error.unauthorized")
+	}
+	return uid, nil
+}
+
 // Routes registers the download of a person's own file. It needs perm (a
 // signed-in citizen's permission) and serves only the files of the user
 // that user returns; someone else's file is "not found".
 //
 //	GET /uploads/{id}   the file, as an attachment
-func (s *Service) Routes(r *web.Router, perm web.Permission, user func(ctx context.Context) (string, bool)) {
+func (s *Service) Routes(r *web.Router, perm web.Permission, user CurrentUser) {
 	r.Handle("GET /uploads/{id}", perm, func(w http.ResponseWriter, r *http.Request) error {
-		uid, ok := user(r.Context())
-		if !ok || uid == "" {
-			return apperr.New(apperr.EUNAUTHORIZED, "error.unauthorized")
+		uid, err := owner(r, user)
+		if err != nil {
+			return err
 		}
 		f, body, err := s.Open(r.Context(), uid, r.PathValue("id"))
 		if err != nil {
