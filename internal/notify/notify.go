@@ -320,19 +320,20 @@ type Message struct {
 	Attempts  int
 	LastError string
 	CreatedAt time.Time
-	// Sent is true once the message was delivered.
-	Sent bool
+	// SentAt is when the message was delivered; zero until then.
+	SentAt time.Time
 	// Read is true once the person has marked an in-app message read.
 	Read bool
 }
 
-const messageColumns = `id, COALESCE(user_id, ''), event, channel, recipient, subject, body, status, attempts, last_error, created_at, sent_at IS NOT NULL, read_at IS NOT NULL`
+const messageColumns = `id, COALESCE(user_id, ''), event, channel, recipient, subject, body, status, attempts, last_error, created_at, sent_at, read_at IS NOT NULL`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var ch, st string
-	err := row.Scan(&m.ID, &m.UserID, &m.Event, &ch, &m.Recipient, &m.Subject, &m.Body, &st, &m.Attempts, &m.LastError, &m.CreatedAt, &m.Sent, &m.Read)
-	m.Channel, m.Status = Channel(ch), Status(st)
+	var sent sql.NullTime
+	err := row.Scan(&m.ID, &m.UserID, &m.Event, &ch, &m.Recipient, &m.Subject, &m.Body, &st, &m.Attempts, &m.LastError, &m.CreatedAt, &sent, &m.Read)
+	m.Channel, m.Status, m.SentAt = Channel(ch), Status(st), sent.Time
 	return m, err
 }
 

@@ -86,12 +86,12 @@ func TestMessagesGoOutOnlyWhenTheChangeCommits(t *testing.T) {
 		}
 		deadline = time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) {
-			if msgs, _ = svc.Recent(ctx, 10); msgs[0].Sent {
+			if msgs, _ = svc.Recent(ctx, 10); !msgs[0].SentAt.IsZero() {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if !msgs[0].Sent {
+		if msgs[0].SentAt.IsZero() {
 			t.Errorf("message not marked sent")
 		}
 	})
